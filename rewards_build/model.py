@@ -1,0 +1,275 @@
+"""The typed, immutable model of the program, built from validated content.
+
+Nothing downstream of this module reads YAML: the site and the notifier see only these records.
+Every record keeps the content file it came from (`source`), so that pages can link to the file to
+edit and messages can name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ListingType(StrEnum):
+    LIST = "list"
+    TRIAL = "trial"
+    TRANSACT = "transact"
+
+
+class Category(StrEnum):
+    SALES_MARKETING = "sales-marketing"
+    TECHNICAL = "technical"
+
+
+class Delivery(StrEnum):
+    REWARDS_TEAM = "rewards-team"
+    REQUEST_FORM = "request-form"
+    EMAILED_ON_UNLOCK = "emailed-on-unlock"
+    SELF_SERVE = "self-serve"
+
+
+class Condition(StrEnum):
+    LISTING_OPTIMIZATION_DONE = "listing-optimization-done"
+    NOT_BYOL = "not-byol"
+    NOT_PRIVATE = "not-private"
+    CO_SELL_READY = "co-sell-ready"
+
+
+class OfferStatus(StrEnum):
+    DRAFT = "draft"
+    LIVE = "live"
+    DELISTED = "delisted"
+
+
+class OwnerStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    id: str
+    name: str
+    threshold_usd: int
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    contact_within_days: int
+    offer_silence_days: int
+    list_trial_expiry_months: int
+    transact_deadline_month: int
+    transact_deadline_day: int
+    expiry_warning_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    program_year: str
+    tiers: tuple[Tier, ...]  # ascending by threshold; tiers[0] is the Publisher tier
+    timing: Timing
+    support_ticket_url: str
+    languages: tuple[str, ...]  # languages[0] is the default (English)
+    source: str
+
+    def tier(self, tier_id: str) -> Tier:
+        for tier in self.tiers:
+            if tier.id == tier_id:
+                return tier
+        raise KeyError(tier_id)
+
+    def tier_rank(self, tier_id: str) -> int:
+        return next(i for i, tier in enumerate(self.tiers) if tier.id == tier_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    unit: str
+    by_tier: tuple[tuple[str, int], ...]  # (tier id, amount), in tier order
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Benefit:
+    id: str
+    title: str
+    category: Category
+    listing_types: frozenset[ListingType]
+    unlock_tier: str  # tier id; applies to transact offers only
+    conditions: frozenset[Condition]
+    delivery: Delivery
+    description: str  # Markdown
+    source: str
+    stage: str | None = None
+    quantity: Quantity | None = None
+    request_form_url: str | None = None
+    translations: dict[str, Translation] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.title if translated and translated.title else self.title
+
+    def description_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.description if translated and translated.description else self.description
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    status: OwnerStatus
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    id: str
+    name: str
+    listing_type: ListingType
+    status: OfferStatus
+    byol: bool = False
+    private: bool = False
+    live_date: dt.date | None = None
+    owner: Owner = Owner(OwnerStatus.UNKNOWN)
+    billed_sales_usd: int = 0
+    listing_optimization_done: bool = False
+    co_sell_ready: bool = False
+    marketplace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    email: str
+    phone: str  # normalised to E.164 by the loader
+    language: str  # BCP 47 tag as written
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    benefit: str
+    offer: str
+    date: dt.date
+    completed: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamContact:
+    date: dt.date
+    about: str  # offer-live | activation | general
+    offer: str | None = None
+    benefit: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicalRequest:
+    benefit: str
+    phase: str
+    date: dt.date
+    status: str
+    offer: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """No offer and no benefit: the partner opted out of all program mail and engagements."""
+
+    date: dt.date
+    offer: str | None = None
+    benefit: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    date: dt.date
+    reason: str
+    offer: str | None = None
+    benefit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    id: str
+    name: str
+    mpn_id: str
+    account_email: str
+    offers: tuple[Offer, ...]
+    contacts: tuple[Contact, ...]
+    activations: tuple[Activation, ...]
+    team_contacts: tuple[TeamContact, ...]
+    technical_requests: tuple[TechnicalRequest, ...]
+    opt_outs: tuple[OptOut, ...]
+    revocations: tuple[Revocation, ...]
+    source: str  # content-relative path, e.g. "partners/contoso.yml"
+
+    def offer(self, offer_id: str) -> Offer | None:
+        return next((o for o in self.offers if o.id == offer_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    id: str
+    title: str
+    body: str  # Markdown
+    listing_types: frozenset[ListingType]
+    tiers: frozenset[str]  # empty: every tier
+    order: int
+    source: str
+    getting_started: bool = False
+    translations: dict[str, Translation] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.title if translated and translated.title else self.title
+
+    def body_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.body if translated and translated.body else self.body
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitPage:
+    id: str
+    title: str
+    summary: str
+    body: str  # Markdown
+    order: int
+    source: str
+    translations: dict[str, Translation] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.title if translated and translated.title else self.title
+
+    def summary_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.summary if translated and translated.summary else self.summary
+
+    def body_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated.body if translated and translated.body else self.body
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything in content/, validated."""
+
+    program: Program
+    benefits: dict[str, Benefit]  # by id, in file-name order
+    partners: dict[str, Partner]  # by id, in file-name order
+    tips: tuple[Tip, ...]  # in (order, id) order
+    toolkit: tuple[ToolkitPage, ...]  # in (order, id) order

@@ -1,0 +1,24 @@
+"""A problem found in content: a value, not an exception, until the edge prints it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    path: str  # as the user would type it, relative to the working directory where possible
+    line: int  # 1-based
+    col: int  # 1-based
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised at an edge (build, notify) when content does not validate; carries every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in content")
+        self.problems = problems

@@ -152,7 +152,7 @@ class Offer:
 class Contact:
     name: str
     email: str
-    phone: str  # normalised to E.164 by the loader
+    phone: str  # as written; validation checked that it parses as an international number
     language: str  # BCP 47 tag as written
 
 

@@ -204,7 +204,7 @@ def applies_to(benefit: Benefit, offer: Offer) -> bool:
     return effective_listing_type(offer) in benefit.listing_types
 
 
-def _condition_locks(benefit: Benefit, offer: Offer) -> list[LockReason]:
+def condition_locks(benefit: Benefit, offer: Offer) -> list[LockReason]:
     checks = (
         (Condition.LISTING_OPTIMIZATION_DONE, not offer.listing_optimization_done, LockReason.LISTING_OPTIMIZATION),
         (Condition.NOT_BYOL, offer.byol, LockReason.BYOL),
@@ -291,7 +291,7 @@ def benefit_status(
         if not reached:
             reasons.append(LockReason.TIER)
             unlock_tier, needed = unlock, max(0, unlock.threshold_usd - tier.billed_sales_usd)
-    reasons += _condition_locks(benefit, offer)
+    reasons += condition_locks(benefit, offer)
     if benefit.category is Category.SALES_MARKETING and not partner.contacts:
         reasons.append(LockReason.NO_CONTACT)
     if reasons:

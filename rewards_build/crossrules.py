@@ -1,0 +1,266 @@
+"""The rules JSON Schema cannot say: checks within a file that need calendars or libraries, and checks
+across files (references resolve, activations are legal under the program rules).
+
+Each check records problems on the Source it concerns, at the offending value. Program questions
+(tier reached, conditions held) are answered by `rules`, never re-derived here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import phonenumbers
+
+from . import rules
+from .model import Benefit, Category, Content, OfferStatus, Partner, Program
+from .source import Source
+
+# Mail to a shared mailbox is read by nobody in particular: the program needs a person.
+SHARED_ALIASES = frozenset({
+    "abuse", "admin", "administrator", "billing", "contact", "enquiries", "hello", "help", "hostmaster", "info",
+    "inquiries", "mail", "marketing", "no-reply", "noreply", "do-not-reply", "donotreply", "office", "partners",
+    "postmaster", "sales", "support", "team", "webmaster", "hr", "jobs", "careers", "press", "media", "news",
+})
+
+_DATE_LISTS = ("activations", "team_contacts", "technical_requests", "opt_outs", "revocations")
+
+
+def check_dates(src: Source, today: dt.date) -> None:
+    """Dates are real calendar days, and dates that record the past are not in the future."""
+    data = src.data
+    places: list[tuple[tuple, str]] = []
+    for i, offer in enumerate(data.get("offers", ())):
+        if "live_date" in offer:
+            places.append((("offers", i, "live_date"), offer["live_date"]))
+    for key in _DATE_LISTS:
+        for i, entry in enumerate(data.get(key, ())):
+            for field in ("date", "completed"):
+                if field in entry:
+                    places.append(((key, i, field), entry[field]))
+    for path, text in places:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            src.problem(path, f"{_name(path)}: {text} is not a calendar date")
+            continue
+        if day > today:
+            src.problem(path, f"{_name(path)}: {text} is in the future (today is {today.isoformat()}); "
+                              "this date records something that already happened")
+
+
+def _name(path: tuple) -> str:
+    from .positions import dotted
+
+    return dotted(path)
+
+
+def check_program(src: Source, program: Program) -> None:
+    previous = -1
+    seen: set[str] = set()
+    for i, tier in enumerate(program.tiers):
+        if tier.id in seen:
+            src.problem(("tiers", i, "id"), f"tiers[{i}].id: tier id '{tier.id}' is used twice")
+        seen.add(tier.id)
+        if i == 0 and tier.threshold_usd != 0:
+            src.problem(("tiers", 0, "threshold_usd"), "tiers[0].threshold_usd: the first tier (Publisher) must "
+                                                       f"start at 0, found {tier.threshold_usd}")
+        elif tier.threshold_usd <= previous:
+            src.problem(("tiers", i, "threshold_usd"), f"tiers[{i}].threshold_usd: {tier.threshold_usd} is not "
+                                                       f"above the tier before ({previous}); "
+                                                       "list tiers from lowest to highest")
+        previous = tier.threshold_usd
+    month, day = program.timing.transact_deadline_month, program.timing.transact_deadline_day
+    try:
+        dt.date(2023, month, day)  # a non-leap year: the deadline must exist every year
+    except ValueError:
+        src.problem(("timing", "transact_deadline"), f"timing.transact_deadline: {month:02d}-{day:02d} is not a "
+                                                     "day that exists every year")
+    if program.languages[0].lower() != "en":
+        src.problem(("languages", 0), f"languages[0]: the program runs in English, so 'en' comes first; found "
+                                      f"'{program.languages[0]}'")
+
+
+def _check_translations(src: Source, base: tuple, translations: Iterable[str], program: Program) -> None:
+    for lang in translations:
+        if lang not in program.languages:
+            src.problem((*base, "translations", lang), f"translations: language '{lang}' is not one of the program's "
+                                                       f"languages ({', '.join(program.languages)})", at_key=True)
+
+
+def check_benefit(src: Source, benefit: Benefit, program: Program) -> None:
+    tier_ids = {t.id for t in program.tiers}
+    if benefit.id != src.stem:
+        src.problem(("id",), f"id: '{benefit.id}' must equal the file name '{src.stem}'")
+    if "unlock_tier" in src.data:
+        if benefit.unlock_tier not in tier_ids:
+            src.problem(("unlock_tier",), f"unlock_tier: no tier '{benefit.unlock_tier}' in program.yml; tiers: "
+                                          f"{', '.join(t.id for t in program.tiers)}")
+        elif "transact" not in src.data["listing_types"]:
+            src.problem(("unlock_tier",), "unlock_tier: only transact benefits unlock by tier; list and trial "
+                                          "benefits unlock when the offer goes live")
+    if benefit.quantity is not None:
+        for tier_id, _amount in benefit.quantity.by_tier:
+            if tier_id not in tier_ids:
+                src.problem(("quantity", "by_tier", tier_id), f"quantity.by_tier: no tier '{tier_id}' in program.yml",
+                            at_key=True)
+    if benefit.delivery.value == "request-form" and not benefit.request_form_url:
+        src.problem(("delivery",), "delivery: a benefit asked for with a request form needs a request_form_url")
+    _check_translations(src, (), benefit.translations, program)
+
+
+def check_tip(src: Source, tiers: Iterable[str], translations: Iterable[str], program: Program) -> None:
+    tier_ids = {t.id for t in program.tiers}
+    for i, tier_id in enumerate(src.data.get("tiers", ())):
+        if tier_id not in tier_ids:
+            src.problem(("tiers", i), f"tiers[{i}]: no tier '{tier_id}' in program.yml; tiers: {', '.join(tier_ids)}")
+    _check_translations(src, (), translations, program)
+
+
+def check_partner(src: Source, partner: Partner, content: Content, today: dt.date,
+                  offer_owners: dict[str, str]) -> None:
+    """Everything about one partner that needs other files or the program rules."""
+    program, benefits = content.program, content.benefits
+    if partner.id != src.stem:
+        src.problem(("id",), f"id: '{partner.id}' must equal the file name '{src.stem}'")
+    _check_offers(src, partner, offer_owners)
+    _check_contacts(src, partner, program)
+    offer_ids = {o.id for o in partner.offers}
+
+    def ref(path: tuple, offer_id: str | None, benefit_id: str | None) -> bool:
+        ok = True
+        if offer_id is not None and offer_id not in offer_ids:
+            src.problem((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; offers: "
+                                          f"{', '.join(sorted(offer_ids)) or 'none'}")
+            ok = False
+        if benefit_id is not None and benefit_id not in benefits:
+            src.problem((*path, "benefit"), f"{_name((*path, 'benefit'))}: no benefit '{benefit_id}' in "
+                                            "content/benefits/")
+            ok = False
+        return ok
+
+    for key, entries in (("team_contacts", partner.team_contacts), ("technical_requests", partner.technical_requests),
+                         ("opt_outs", partner.opt_outs), ("revocations", partner.revocations)):
+        for i, entry in enumerate(entries):
+            ref((key, i), entry.offer, entry.benefit)
+    for i, request in enumerate(partner.technical_requests):
+        benefit = benefits.get(request.benefit)
+        if benefit is not None and benefit.category is not Category.TECHNICAL:
+            src.problem(("technical_requests", i, "benefit"), f"technical_requests[{i}].benefit: '{benefit.id}' is a "
+                                                              "sales and marketing benefit; activate it instead")
+    standing = rules.tier_standing(program, partner)
+    for i, activation in enumerate(partner.activations):
+        if ref(("activations", i), activation.offer, activation.benefit):
+            _check_activation(src, i, partner, activation, benefits[activation.benefit], standing, program)
+
+
+def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str]) -> None:
+    for i, offer in enumerate(partner.offers):
+        path = ("offers", i)
+        owner = offer_owners.setdefault(offer.id, partner.id)
+        if owner != partner.id:
+            src.problem((*path, "id"), f"offers[{i}].id: offer id '{offer.id}' is already used by partner '{owner}'; "
+                                       "offer ids are unique across partners")
+        elif any(o.id == offer.id for o in partner.offers[:i]):
+            src.problem((*path, "id"), f"offers[{i}].id: offer id '{offer.id}' is used twice in this file")
+        if offer.status is OfferStatus.DRAFT and offer.live_date is not None:
+            src.problem((*path, "live_date"), f"offers[{i}].live_date: a draft offer has not gone live; remove "
+                                              "live_date or set status: live")
+        if offer.status is not OfferStatus.DRAFT and offer.live_date is None:
+            src.problem((*path, "status"), f"offers[{i}]: a {offer.status.value} offer needs its live_date")
+        if offer.byol and offer.listing_type.value != "list":
+            src.problem((*path, "byol"), f"offers[{i}].byol: a BYOL offer counts as list; set listing_type: list "
+                                         f"(found {offer.listing_type.value})")
+        if "billed_sales_usd" in src.data["offers"][i] and offer.listing_type.value != "transact":
+            src.problem((*path, "billed_sales_usd"), f"offers[{i}].billed_sales_usd: only transact offers have "
+                                                     f"billed sales (this offer is {offer.listing_type.value})")
+
+
+def _check_contacts(src: Source, partner: Partner, program: Program) -> None:
+    seen: set[str] = set()
+    supported = {lang.lower() for lang in program.languages}
+    for i, contact in enumerate(partner.contacts):
+        path = ("marketing_contacts", i)
+        email = contact.email.lower()
+        local = email.split("@", 1)[0]
+        if email == partner.account_email.lower():
+            src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is the Partner Center "
+                                          "account email; the marketing contact needs a different, personal address")
+        elif local in SHARED_ALIASES or local.split("+", 1)[0] in SHARED_ALIASES:
+            src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is a shared alias "
+                                          f"({local}@); mail to shared mailboxes is lost: give a person's address")
+        if email in seen:
+            src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is listed twice")
+        seen.add(email)
+        _check_phone(src, (*path, "phone"), contact.phone)
+        primary = contact.language.split("-", 1)[0].lower()
+        if primary not in supported:
+            hint = " ('kr' is the country code; Korean is 'ko')" if primary == "kr" else ""
+            src.problem((*path, "language"), f"marketing_contacts[{i}].language: '{contact.language}' is not a "
+                                             f"supported language; supported: {', '.join(program.languages)}{hint}")
+
+
+_phone_cache: dict[str, str | None] = {}
+
+
+def _phone_problem(text: str) -> str | None:
+    if text in _phone_cache:
+        return _phone_cache[text]
+    try:
+        number = phonenumbers.parse(text, None)
+        problem = None if phonenumbers.is_valid_number(number) else "is not a valid number for its country"
+    except phonenumbers.NumberParseException as exc:
+        problem = ("must start with + and the country code, e.g. \"+1 425 555 0100\""
+                   if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
+                   else f"does not parse as a phone number ({exc._msg})")
+    _phone_cache[text] = problem
+    return problem
+
+
+def _check_phone(src: Source, path: tuple, text: str) -> None:
+    problem = _phone_problem(text)
+    if problem:
+        src.problem(path, f"{_name(path)}: '{text}' {problem}")
+
+
+def _check_activation(src: Source, i: int, partner: Partner, activation, benefit: Benefit,
+                      standing: rules.TierStanding, program: Program) -> None:
+    path = ("activations", i)
+    offer = partner.offer(activation.offer)
+    assert offer is not None
+    listing = rules.effective_listing_type(offer)
+    if not rules.applies_to(benefit, offer):
+        src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' is not offered to {listing.value} "
+                                        f"offers ('{offer.id}' is {listing.value}; the benefit is for "
+                                        f"{', '.join(sorted(t.value for t in benefit.listing_types))})")
+        return
+    if listing.value == "transact":
+        unlock = program.tier(benefit.unlock_tier)
+        reached = standing.tier is not None and program.tier_rank(standing.tier.id) >= program.tier_rank(unlock.id)
+        if not reached:
+            src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' unlocks at tier {unlock.name} "
+                                            f"(${unlock.threshold_usd:,} billed sales); this partner has "
+                                            f"${standing.billed_sales_usd:,}")
+    for reason in rules.condition_locks(benefit, offer):
+        src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' requires "
+                                        f"{_CONDITION_WORDS[reason]}, which offer '{offer.id}' does not meet")
+    if benefit.category is Category.SALES_MARKETING and not partner.contacts:
+        src.problem((*path, "benefit"), f"activations[{i}].benefit: sales and marketing benefits can only be "
+                                        "activated once a marketing contact is assigned (marketing_contacts is empty)")
+    if offer.status is OfferStatus.DRAFT:
+        src.problem((*path, "offer"), f"activations[{i}].offer: offer '{offer.id}' is a draft; benefits are "
+                                      "activated once it is live")
+    elif offer.live_date is not None and activation.date < offer.live_date:
+        src.problem((*path, "date"), f"activations[{i}].date: {activation.date} is before offer '{offer.id}' went "
+                                     f"live ({offer.live_date})")
+    if activation.completed is not None and activation.completed < activation.date:
+        src.problem((*path, "completed"), f"activations[{i}].completed: {activation.completed} is before the "
+                                          f"activation ({activation.date})")
+
+
+_CONDITION_WORDS = {
+    rules.LockReason.LISTING_OPTIMIZATION: "a completed listing optimization (listing_optimization_done: true)",
+    rules.LockReason.BYOL: "an offer that is not BYOL",
+    rules.LockReason.PRIVATE: "an offer that is not private",
+    rules.LockReason.CO_SELL: "co-sell readiness (co_sell_ready: true)",
+}

@@ -1,0 +1,170 @@
+"""Load and validate: site.yml and content/ to the typed model, or to the list of every problem.
+
+    read -> parse YAML -> JSON Schema per file -> dates -> model -> cross-file rules
+
+Never raises for bad content: every problem is a `Problem` with its file, line and column. The site
+and the notifier start here, so they can never disagree about what the content says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import crossrules, modelbuild, schema_check
+from .config import SiteConfig, site_config_from
+from .model import Content, Program
+from .problems import Problem
+from .source import Source
+from .yamlload import parse_yaml, read_text, split_front_matter
+
+# content/ layout: folder -> (kind, file suffix)
+FOLDERS = {"benefits": ("benefit", ".yml"), "partners": ("partner", ".yml"), "tips": ("tip", ".md"),
+           "toolkit": ("toolkit", ".md")}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    config: SiteConfig | None
+    content: Content | None
+    problems: list[Problem]
+    config_error: bool = False  # site.yml itself is missing or invalid (a usage error, exit 2)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.content is not None
+
+
+def shown_path(path: Path) -> str:
+    """Paths in messages are relative to where the user stands, as a reviewer would type them."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_all(site_path: Path, today: dt.date) -> LoadResult:
+    config, problems = load_config(site_path)
+    if config is None:
+        return LoadResult(None, None, problems, config_error=True)
+    content, problems = load_content(config.content_dir, today)
+    return LoadResult(config, content, problems)
+
+
+def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
+    src = _read(Source("site", site_path.stem, site_path.name, shown_path(site_path)), site_path, markdown=False)
+    if src.data is not None and not src.problems:
+        src.problems.extend(schema_check.check("site", src.data, src.text, src.shown))
+    if src.problems or src.data is None:
+        return None, src.problems
+    config = site_config_from(src.data, site_path)
+    if not config.content_dir.is_dir():
+        return None, [Problem(src.shown, *src.locator.at(("content_dir",)),
+                              f"content_dir: folder {shown_path(config.content_dir)} does not exist")]
+    return config, []
+
+
+def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, list[Problem]]:
+    # 1. Find the files, and say so when one is where no content kind lives.
+    program_src, sources, problems = _discover(content_dir)
+    # 2. Read and parse every file, then check each against its schema.
+    for src in [program_src, *sources]:
+        _read(src, content_dir / src.rel, markdown=src.kind in ("tip", "toolkit"))
+        if src.data is not None and not src.problems:
+            src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
+    # 3. The program comes first: every other file is checked against its tiers and languages.
+    program = None
+    if program_src.data is not None and not program_src.problems:
+        program = modelbuild.program_from(program_src.data, program_src.rel)
+        crossrules.check_program(program_src, program)
+    if program is None or program_src.problems:
+        return None, _collect([program_src, *sources], problems)
+    # 4. Model each file that is valid on its own, then the rules across files.
+    content = _model(program, sources, today)
+    all_problems = _collect([program_src, *sources], problems)
+    return (content if not all_problems else None), all_problems
+
+
+def _model(program: Program, sources: list[Source], today: dt.date) -> Content:
+    by_kind: dict[str, list[Source]] = {kind: [] for kind, _suffix in FOLDERS.values()}
+    for src in sources:
+        if src.data is not None and not src.problems:
+            by_kind[src.kind].append(src)
+    benefits = {}
+    for src in by_kind["benefit"]:
+        benefit = modelbuild.benefit_from(src.data, src.rel, program)
+        crossrules.check_benefit(src, benefit, program)
+        benefits[benefit.id] = benefit
+    tips, toolkit = [], []
+    for src in by_kind["tip"]:
+        tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
+        crossrules.check_tip(src, tip.tiers, tip.translations, program)
+        tips.append(tip)
+    for src in by_kind["toolkit"]:
+        page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
+        crossrules.check_tip(src, (), page.translations, program)
+        toolkit.append(page)
+    content = Content(program, benefits, {}, tuple(sorted(tips, key=lambda t: (t.order, t.id))),
+                      tuple(sorted(toolkit, key=lambda t: (t.order, t.id))))
+    offer_owners: dict[str, str] = {}
+    for src in by_kind["partner"]:
+        crossrules.check_dates(src, today)
+        if src.problems:
+            continue
+        partner = modelbuild.partner_from(src.data, src.rel)
+        crossrules.check_partner(src, partner, content, today, offer_owners)
+        content.partners[partner.id] = partner
+    return content
+
+
+def _discover(content_dir: Path) -> tuple[Source, list[Source], list[Problem]]:
+    program_path = content_dir / "program.yml"
+    program_src = Source("program", "program", "program.yml", shown_path(program_path))
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    for folder, (kind, suffix) in FOLDERS.items():
+        base = content_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.is_dir() or path.suffix != suffix:
+                problems.append(Problem(shown_path(path), 1, 1, f"unexpected {'folder' if path.is_dir() else 'file'} "
+                                                                f"in {folder}/: {kind} files are named <id>{suffix}"))
+                continue
+            sources.append(Source(kind, path.stem, f"{folder}/{path.name}", shown_path(path)))
+    return program_src, sources, problems
+
+
+def _read(src: Source, path: Path, *, markdown: bool) -> Source:
+    if not path.exists():
+        src.problems.append(Problem(src.shown, 1, 1, "file not found"))
+        return src
+    text, problems = read_text(path, src.shown)
+    if text is None:
+        src.problems.extend(problems)
+        return src
+    src.text = text
+    if markdown:
+        yaml_text, body, offset, problems = split_front_matter(text, src.shown)
+        if yaml_text is None:
+            src.problems.extend(problems)
+            return src
+        src.text, src.body, src.line_offset = yaml_text, body, offset
+        if not body.strip():
+            src.problems.append(Problem(src.shown, 1, 1, "the Markdown body after the front matter is empty"))
+    loaded = parse_yaml(src.text, src.shown, src.line_offset)
+    src.data = loaded.data
+    src.problems.extend(loaded.problems)
+    if src.data is not None and not isinstance(src.data, dict):
+        src.problems.append(Problem(src.shown, 1 + src.line_offset, 1, f"expected a mapping of keys to values at the "
+                                                                        f"top level, found {type(src.data).__name__}"))
+        src.data = None
+    return src
+
+
+def _collect(sources: list[Source], extra: list[Problem]) -> list[Problem]:
+    return sorted([*extra, *(p for src in sources for p in src.problems)])

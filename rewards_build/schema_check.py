@@ -1,0 +1,164 @@
+"""JSON Schema validation of each file against the shipped schemas (the single source of truth).
+
+Two validators of the same schema: the compiled one (jsonschema-rs) answers "valid?" for every file
+fast; the pure-Python one (jsonschema) explains the few files that are not, with error objects rich
+enough to say what was found and what is allowed, at the line and column of the offending value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from referencing import Registry, Resource
+
+from .positions import Locator, dotted, yaml_reading_hint
+from .problems import Problem
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+KINDS = ("program", "benefit", "partner", "tip", "toolkit", "site")
+
+
+@cache
+def _schemas() -> dict[str, dict[str, Any]]:
+    loaded = {}
+    for name in (*KINDS, "common"):
+        path = SCHEMA_DIR / f"{name}.schema.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema["$id"] = path.resolve().as_uri()  # so that "common.schema.json#/..." resolves beside it
+        loaded[name] = schema
+    return loaded
+
+
+@cache
+def _fast(kind: str) -> Any:
+    schemas = _schemas()
+    registry = jsonschema_rs.Registry([(schemas["common"]["$id"], schemas["common"])])
+    return jsonschema_rs.validator_for(schemas[kind], registry=registry, base_uri=schemas[kind]["$id"])
+
+
+@cache
+def _explainer(kind: str) -> jsonschema.Draft202012Validator:
+    schemas = _schemas()
+    registry = Registry().with_resource(schemas["common"]["$id"], Resource.from_contents(schemas["common"]))
+    return jsonschema.Draft202012Validator(schemas[kind], registry=registry)
+
+
+def is_valid(kind: str, data: Any) -> bool:
+    return _fast(kind).is_valid(data)
+
+
+def check(kind: str, data: Any, text: str, shown: str, line_offset: int = 0) -> list[Problem]:
+    """Every schema problem of one file, located; empty when the file is valid."""
+    if is_valid(kind, data):
+        return []
+    locator = Locator(text, line_offset)
+    problems = []
+    for error in _explainer(kind).iter_errors(data):
+        for leaf in _leaves(error):
+            problems.extend(_explain(leaf, locator, shown))
+    return sorted(set(problems))
+
+
+def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    if error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        yield from _leaves(best) if best is not None else [error]
+    else:
+        yield error
+
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "array": "a list", "object": "a mapping of keys to values", "null": "nothing"}
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _allowed_words(schema: dict[str, Any]) -> str:
+    if "x-expected" in schema:
+        return schema["x-expected"]
+    return "the allowed form"
+
+
+def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> list[Problem]:
+    path = list(error.absolute_path)
+    where = dotted(path)
+    kind, value, schema = error.validator, error.instance, error.schema
+
+    def at_value(message: str) -> list[Problem]:
+        line, col = loc.at(path)
+        return [Problem(shown, line, col, message)]
+
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extras = [k for k in value if k not in schema.get("properties", {})]
+        out = []
+        for key in extras:
+            line, col = loc.at_key(path, key)
+            guess = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{guess[0]}'? " if guess else ""
+            out.append(Problem(shown, line, col, f"unknown key '{key}' in {where}; {hint}allowed keys: "
+                                                 f"{', '.join(allowed)}"))
+        return out
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        line, col = loc.at(path)
+        return [Problem(shown, line, col, f"missing required key '{k}' in {where}") for k in missing]
+    if kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        hint = yaml_reading_hint(loc.node(path), value)
+        return at_value(f"{where}: expected {words}, found {_found(value)}{hint}")
+    if kind == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        guess = difflib.get_close_matches(str(value), allowed, n=1) if isinstance(value, str) else []
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        reading = yaml_reading_hint(loc.node(path), value) if not isinstance(value, str) else ""
+        return at_value(f"{where}: found {_found(value)}{reading}; allowed: {', '.join(allowed)}{hint}")
+    if kind == "pattern" and isinstance(value, str):
+        control = next((c for c in value if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029"), None)
+        if control is not None and "control" in schema.get("x-expected", ""):
+            return at_value(f"{where}: contains the control character U+{ord(control):04X}; expected "
+                            f"{_allowed_words(schema)}")
+        return at_value(f"{where}: found {_found(value)}; expected {_allowed_words(schema)}")
+    if kind in ("minLength", "maxLength") and isinstance(value, str):
+        if kind == "minLength" and not value:
+            return at_value(f"{where}: is empty; expected {_allowed_words(schema)}")
+        return at_value(f"{where}: is {len(value)} characters long; "
+                        f"{'at least' if kind == 'minLength' else 'at most'} {error.validator_value} allowed")
+    if kind in ("minItems", "maxItems") and isinstance(value, list):
+        bound = "at least" if kind == "minItems" else "at most"
+        return at_value(f"{where}: has {len(value)} entries; {bound} {error.validator_value} allowed")
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                 "exclusiveMaximum": "less than"}[kind]
+        return at_value(f"{where}: found {_found(value)}; must be {words} {error.validator_value}")
+    if kind == "uniqueItems" and isinstance(value, list):
+        repeated = next((v for i, v in enumerate(value) if v in value[:i]), None)
+        return at_value(f"{where}: {repeated!r} is listed more than once")
+    if kind == "minProperties":
+        return at_value(f"{where}: is empty; give at least {error.validator_value} entries")
+    if kind == "propertyNames" and isinstance(value, dict):
+        return at_value(f"{where}: {error.message}")
+    return at_value(f"{where}: {error.message}")

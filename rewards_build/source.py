@@ -1,0 +1,35 @@
+"""One content file as read: where it is, its text and data, and how to point at a value in it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .positions import Locator, PathPart
+from .problems import Problem
+
+
+@dataclass(slots=True)
+class Source:
+    kind: str  # program | benefit | partner | tip | toolkit | site
+    stem: str  # file name without extension: the record's id
+    rel: str  # path inside content/, e.g. "partners/contoso.yml" (what edit links use)
+    shown: str  # path as printed in problems, relative to the working directory where possible
+    text: str = ""
+    data: Any = None
+    body: str = ""  # Markdown after the front matter
+    line_offset: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    _locator: Locator | None = None
+
+    @property
+    def locator(self) -> Locator:
+        if self._locator is None:
+            self._locator = Locator(self.text, self.line_offset)
+        return self._locator
+
+    def problem(self, path: Sequence[PathPart], message: str, *, at_key: bool = False) -> None:
+        """Record a problem at the value found at `path` (or at its key, for problems about the key)."""
+        line, col = self.locator.at_key_of(path) if at_key else self.locator.at(path)
+        self.problems.append(Problem(self.shown, line, col, message))

@@ -45,3 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rewards: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rewards report | head`: the reader left; that is not an error of ours
+        sys.stderr.close()
+        return 0

@@ -55,7 +55,7 @@ def load_all(site_path: Path, today: dt.date) -> LoadResult:
 
 def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
     src = _read(Source("site", site_path.stem, site_path.name, shown_path(site_path)), site_path, markdown=False)
-    if src.data is not None and not src.problems:
+    if src.data is not None:
         src.problems.extend(schema_check.check("site", src.data, src.text, src.shown))
     if src.problems or src.data is None:
         return None, src.problems
@@ -72,7 +72,7 @@ def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, lis
     # 2. Read and parse every file, then check each against its schema.
     for src in [program_src, *sources]:
         _read(src, content_dir / src.rel, markdown=src.kind in ("tip", "toolkit"))
-        if src.data is not None and not src.problems:
+        if src.data is not None:
             src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
     # 3. The program comes first: every other file is checked against its tiers and languages.
     program = None

@@ -70,7 +70,7 @@ def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
 
 def written_as(node: yaml.Node | None) -> str | None:
     """The text the author typed for a plain (unquoted) scalar, to explain how YAML read it."""
-    if isinstance(node, yaml.ScalarNode) and node.style is None:
+    if isinstance(node, yaml.ScalarNode) and not node.style:  # the C composer says "" for plain
         return node.value
     return None
 

@@ -127,7 +127,7 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         return [Problem(shown, line, col, f"missing required key '{k}' in {where}") for k in missing]
     if kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        words = schema.get("x-expected") or " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         hint = yaml_reading_hint(loc.node(path), value)
         return at_value(f"{where}: expected {words}, found {_found(value)}{hint}")
     if kind == "enum":

@@ -27,14 +27,17 @@ class _ContentLoader(yaml.CSafeLoader):
     def __init__(self, stream: str):
         super().__init__(stream)
         self.found: list[tuple[yaml.Mark, str]] = []
+        self.fatal = False  # the data must not be used (an alias could expand it without bound)
 
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects or node in self.recursive_objects:
-            # Only an alias can reach an already-built node.
-            self.found.append(
-                (node.start_mark, "anchors and aliases (&name, *name) are not allowed in content: write the value "
-                                  "out in full, so a reviewer sees it where it applies")
-            )
+            # Only an alias can reach an already-built node. One report per file is enough.
+            if not self.fatal:
+                mark = node.start_mark
+                self.found.append((mark, f"the value anchored here (line {mark.line + 1}) is reused by an alias; "
+                                         "anchors and aliases (&name, *name) are not allowed in content: write each "
+                                         "value out in full"))
+            self.fatal = True
             return None
         return super().construct_object(node, deep)
 
@@ -128,7 +131,8 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> Loaded:
     )
     if data is None and not problems:
         problems = (Problem(shown, 1 + line_offset, 1, "file is empty; expected a mapping of keys to values"),)
-    return Loaded(None if problems else data, text, problems, line_offset)
+    # After a duplicate key the first value stands, so that the rest of the file is still checked.
+    return Loaded(None if loader.fatal else data, text, problems, line_offset)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, line_offset: int) -> Problem:

@@ -113,7 +113,8 @@ def check_tip(src: Source, tiers: Iterable[str], translations: Iterable[str], pr
     tier_ids = {t.id for t in program.tiers}
     for i, tier_id in enumerate(src.data.get("tiers", ())):
         if tier_id not in tier_ids:
-            src.problem(("tiers", i), f"tiers[{i}]: no tier '{tier_id}' in program.yml; tiers: {', '.join(tier_ids)}")
+            src.problem(("tiers", i), f"tiers[{i}]: no tier '{tier_id}' in program.yml; tiers: "
+                                      f"{', '.join(t.id for t in program.tiers)}")
     _check_translations(src, (), translations, program)
 
 
@@ -234,7 +235,7 @@ def _check_activation(src: Source, i: int, partner: Partner, activation, benefit
                                         f"offers ('{offer.id}' is {listing.value}; the benefit is for "
                                         f"{', '.join(sorted(t.value for t in benefit.listing_types))})")
         return
-    if listing.value == "transact":
+    if listing.value == "transact" and benefit.unlock_tier in {t.id for t in program.tiers}:
         unlock = program.tier(benefit.unlock_tier)
         reached = standing.tier is not None and program.tier_rank(standing.tier.id) >= program.tier_rank(unlock.id)
         if not reached:

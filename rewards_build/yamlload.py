@@ -151,6 +151,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, line_offse
         hint = "; YAML indents with spaces only"
     elif "mapping values are not allowed" in what:
         hint = "; a value containing ': ' must be quoted"
+    elif "did not find expected" in what or "unexpected end of stream" in what:
+        hint = "; check the quotes, brackets and indentation here and on the line above"
     elif "found undefined alias" in what or "found duplicate anchor" in what:
         hint = "; anchors and aliases are not allowed in content"
     return Problem(shown, line + line_offset, col, f"YAML syntax error: {what}{hint}")

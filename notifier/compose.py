@@ -1,0 +1,275 @@
+"""Composing: one planned envelope -> one multipart/alternative EmailMessage.
+
+Every item is Markdown rendered from a template (templates/email/items/); the text part is that
+Markdown, the HTML part is the same Markdown converted and sanitised. Every computed value (dates,
+day counts, links, the words in the contact's language) is computed here, not in templates.
+Headers take address objects, and no value with a control character reaches a header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import jinja2
+import markdown
+import nh3
+import yaml
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+from rewards_build.config import Mailbox, SiteConfig
+from rewards_build.model import Content, Partner
+
+from .plan import Envelope, Item
+
+
+
+class _UrlListHeader(UnstructuredHeader):
+    """List-Unsubscribe: <url>. Left as written, never turned into encoded words (a long URL has no
+    whitespace to fold at, and the default folder would encode it, which no mail client reads)."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        value = safe(str(self))
+        if not value.isascii():
+            raise UnsafeHeader(f"non-ASCII URL in {self.name}")
+        return f"{self.name}: {value}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _UrlListHeader)
+# RFC 5322 lines, CRLF, headers folded at 78 and encoded words (RFC 2047) where needed.
+POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+_UNSAFE = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
+
+
+class UnsafeHeader(ValueError):
+    """A value bound for a header holds a control character: the message is refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    envelope: Envelope
+    message: EmailMessage
+    sender: str  # envelope sender (MAIL FROM)
+    recipients: tuple[str, ...]  # envelope recipients (RCPT TO), the contact first
+
+    @property
+    def message_id(self) -> str:
+        return self.envelope.message_id
+
+
+def safe(value: str) -> str:
+    """The last guard before a header: refuse CR, LF and every other control character."""
+    if any(c in _UNSAFE for c in value):
+        raise UnsafeHeader(f"control character in header value {value!r}")
+    return value
+
+
+def address(mailbox_name: str | None, email_address: str) -> Address:
+    return Address(display_name=safe(mailbox_name or ""), addr_spec=safe(email_address))
+
+
+class Catalog:
+    """The email's own words per language (templates/email/strings/<lang>.yml); English fallback."""
+
+    def __init__(self, folder: Path):
+        self.tables: dict[str, dict[str, str]] = {}
+        for path in sorted(folder.glob("*.yml")):
+            self.tables[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+    def language(self, tag: str) -> str:
+        """The best shipped language for a BCP 47 tag: exact, then primary subtag, then English."""
+        tag = tag.replace("_", "-")
+        for candidate in (tag, tag.split("-")[0].lower()):
+            if candidate in self.tables:
+                return candidate
+        return "en"
+
+    def get(self, lang: str, key: str, **values: object) -> str:
+        text = self.tables.get(lang, {}).get(key) or self.tables["en"][key]
+        return text.format(**values) if values else text
+
+
+@lru_cache(maxsize=4096)
+def markdown_to_html(text: str) -> str:
+    """Item Markdown -> sanitised HTML. Cached: tip bodies repeat across thousands of messages."""
+    return nh3.clean(markdown.markdown(text, extensions=["sane_lists"]))
+
+
+@lru_cache(maxsize=1024)
+def _long_date(day: dt.date, lang: str) -> str:
+    try:
+        return format_date(day, format="long", locale=Locale.parse(lang))
+    except (UnknownLocaleError, ValueError):
+        return format_date(day, format="long", locale="en")
+
+
+class Composer:
+    def __init__(self, site: SiteConfig, content: Content, now: Callable[[], dt.datetime],
+                 templates: Path | None = None):
+        self.site = site
+        self.config = site.notifier
+        self.content = content
+        self.now = now
+        folder = templates or _template_folder(site)
+        self.catalog = Catalog(folder / "strings")
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False, default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.text_template = self.env.get_template("message.md.j2")
+        self.html_template = self.env.get_template("message.html.j2")
+        self.tip_template = self.env.get_template("items/tip.md.j2")
+        self.reminder_template = self.env.get_template("items/reminder.md.j2")
+        self.sender = address(self.config.sender.name, self.config.sender.email)
+        self.reply_to = _maybe(self.config.reply_to)
+        self.team = _maybe(self.config.rewards_team)
+
+    def compose(self, envelope: Envelope) -> Composed:
+        partner, recipient = envelope.partner, envelope.recipient
+        lang = self.catalog.language(recipient.language)
+        blocks = [self._item_markdown(envelope, item, lang) for item in envelope.items]
+        subject = self._subject(envelope, lang)
+        page_url = self.page_url(partner)
+        footer = {
+            "why": self._t(lang, "footer.why" if recipient.is_contact else "footer.why_account",
+                           partner=partner.name),
+            "page_label": self._t(lang, "footer.page"),
+            "page_url": page_url,
+            "edit_label": self._t(lang, "footer.edit"),
+            "edit_url": self.site.edit_link(partner.source),
+            "unsubscribe_label": self._t(lang, "footer.unsubscribe"),
+            "unsubscribe_url": self.unsubscribe_url(envelope) if envelope.has_tip else None,
+        }
+        count = len(blocks)
+        context = {
+            "lang": lang,
+            "subject": subject,
+            "greeting": self._t(lang, "greeting", name=recipient.name or partner.name),
+            "intro": self._t(lang, "intro.one" if count == 1 else "intro.many", partner=partner.name, count=count),
+            "footer": footer,
+        }
+        text = self.text_template.render(blocks=blocks, **context)
+        html = self.html_template.render(blocks=[markdown_to_html(b) for b in blocks], **context)
+
+        msg = EmailMessage(policy=POLICY)
+        msg["From"] = self.sender
+        msg["To"] = address(recipient.name, recipient.email)
+        recipients = [recipient.email]
+        if envelope.copy_team and self.team is not None:
+            msg["Cc"] = self.team
+            recipients.append(self.team.addr_spec)
+        if self.reply_to is not None:
+            msg["Reply-To"] = self.reply_to
+        msg["Subject"] = safe(subject)
+        msg["Date"] = format_datetime(self.now())
+        msg["Message-ID"] = safe(envelope.message_id)
+        msg["Auto-Submitted"] = "auto-generated"
+        if footer["unsubscribe_url"]:
+            msg["List-Unsubscribe"] = f"<{safe(footer['unsubscribe_url'])}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg["X-Rewards-Items"] = safe(", ".join(item.key.kind for item in envelope.items))
+        msg.set_content(text, subtype="plain", charset="utf-8", cte=_cte(text))
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte=_cte(html))
+        msg["Content-Language"] = safe(lang)  # after the parts: set_content clears Content-* headers
+        return Composed(envelope, msg, self.sender.addr_spec, tuple(recipients))
+
+    # --- values computed for the templates -----------------------------------------------------
+
+    def page_url(self, partner: Partner) -> str:
+        return f"{self.site.base_url}partners/{quote(partner.id)}/"
+
+    def unsubscribe_url(self, envelope: Envelope) -> str | None:
+        if not self.config.unsubscribe_url:
+            return None
+        token = hashlib.sha256(envelope.recipient.key.encode()).hexdigest()[:20]
+        return f"{self.config.unsubscribe_url}?{urlencode({'partner': envelope.partner.id, 'contact': token})}"
+
+    def _t(self, lang: str, key: str, **values: object) -> str:
+        return self.catalog.get(lang, key, **values)
+
+    def _names(self, envelope: Envelope, item: Item, lang: str) -> dict[str, object]:
+        esc = item.escalation
+        assert esc is not None
+        partner = envelope.partner
+        offer = partner.offer(esc.offer_id) if esc.offer_id else None
+        benefit = self.content.benefits.get(esc.benefit_id) if esc.benefit_id else None
+        return {
+            "partner": partner.name,
+            "offer": offer.name if offer else esc.offer_id or "",
+            "benefit": benefit.title_in(lang) if benefit else esc.benefit_id or "",
+            "days": esc.days,
+            "date": _long_date(esc.since, lang),  # live, activation, expiry or deadline date
+            "window": self.content.program.timing.contact_within_days,
+        }
+
+    def _item_markdown(self, envelope: Envelope, item: Item, lang: str) -> str:
+        if item.tip is not None:
+            label_key = "getting-started.label" if item.tip.getting_started else "tip.label"
+            return self.tip_template.render(
+                label=self._t(lang, label_key), title=item.tip.title_in(lang), body=item.tip.body_in(lang).strip()
+            ).strip()
+        esc = item.escalation
+        assert esc is not None
+        kind = esc.kind.value
+        names = self._names(envelope, item, lang)
+        link = self.content.program.support_ticket_url if kind == "open-ticket" else (
+            self.site.edit_link(envelope.partner.source) if kind == "assign-contact"
+            else self.page_url(envelope.partner)
+        )
+        return self.reminder_template.render(
+            title=self._t(lang, f"{kind}.title", **names),
+            body=self._t(lang, f"{kind}.body", **names),
+            action=self._t(lang, f"{kind}.action", **names),
+            link=link,
+            reminder_note=self._t(lang, "reminder.nth", n=item.reminder) if item.reminder > 1 else "",
+            escalated_note=self._t(lang, "reminder.escalated") if envelope.copy_team and item.level >= 2 else "",
+        ).strip()
+
+    def _subject(self, envelope: Envelope, lang: str) -> str:
+        partner = envelope.partner
+        if len(envelope.items) > 1:
+            subject = self._t(lang, "subject.digest", partner=partner.name, count=len(envelope.items))
+        else:
+            item = envelope.items[0]
+            if item.tip is not None:
+                key = "subject.getting-started" if item.tip.getting_started else "subject.tip"
+                subject = self._t(lang, key, title=item.tip.title_in(lang))
+            else:
+                assert item.escalation is not None
+                subject = self._t(lang, f"subject.{item.escalation.kind.value}",
+                                  **self._names(envelope, item, lang))
+        if envelope.copy_team:
+            subject = self._t(lang, "subject.escalated", subject=subject)
+        return subject
+
+
+def _maybe(mailbox: Mailbox | None) -> Address | None:
+    return address(mailbox.name, mailbox.email) if mailbox else None
+
+
+def _template_folder(site: SiteConfig) -> Path:
+    """The site's own templates/email if it has one, else the templates shipped with the notifier."""
+    folder = site.templates_dir / "email"
+    return folder if (folder / "message.md.j2").exists() else PACKAGED_TEMPLATES
+
+
+def _cte(text: str) -> str:
+    """ASCII text with short lines travels as is; anything else as base64 (Korean is compact so)."""
+    if text.isascii() and max(map(len, text.splitlines()), default=0) <= 900:
+        return "7bit"
+    return "base64"

@@ -1,0 +1,281 @@
+"""Planning: what is due today, for whom. Pure: the model, the rules, the ledger's history and
+"today" come in; typed envelopes come out. Nothing here reads the clock, a file or the network.
+
+One envelope is one email to one recipient of one partner (a digest when several items fall due).
+Each item carries its ledger key (kind, partner, contact, subject, period): the same cause keeps
+the same key from run to run, which is what makes "each sent once" checkable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from rewards_build.config import NotifierConfig
+from rewards_build.model import Contact, Content, ListingType, OfferStatus, Partner, Tip
+from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, effective_listing_type
+
+TIP = "tip"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A ledger key. `contact` is the recipient's address in lower case."""
+
+    kind: str  # "tip" or an EscalationKind value
+    partner: str
+    contact: str
+    subject: str  # tip id, or the escalation's own key
+    period: str  # "-" for tips (each tip once per contact); "r<N>" for the N-th reminder
+
+    def text(self) -> str:
+        return json.dumps([self.kind, self.partner, self.contact, self.subject, self.period])
+
+
+@dataclass(frozen=True, slots=True)
+class SentRecord:
+    """What the ledger remembers about one key: enough to decide what falls due next."""
+
+    key: Key
+    state: str  # pending | sent | failed
+    message_id: str
+    on: dt.date  # the run day it was planned (pending) or settled (sent, failed)
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The ledger, as planning needs it. Build it with `History.of(records)`."""
+
+    records: tuple[SentRecord, ...] = ()
+    last_tip_on: dict[tuple[str, str], dt.date] = field(default_factory=dict)  # (partner, contact)
+    tips_had: frozenset[tuple[str, str, str]] = frozenset()  # (partner, contact, tip id), settled
+    last_reminder: dict[tuple[str, str, str], tuple[int, dt.date]] = field(default_factory=dict)
+    pending: dict[tuple[str, str], tuple[SentRecord, ...]] = field(default_factory=dict)  # (partner, contact)
+
+    @staticmethod
+    def of(records: Iterable[SentRecord]) -> History:
+        records = tuple(records)
+        last_tip: dict[tuple[str, str], dt.date] = {}
+        had: set[tuple[str, str, str]] = set()
+        reminders: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
+        pending: dict[tuple[str, str], list[SentRecord]] = {}
+        for r in records:
+            k = r.key
+            who = (k.partner, k.contact)
+            if r.state == "pending":
+                pending.setdefault(who, []).append(r)
+                continue
+            if r.state not in ("sent", "failed"):
+                continue
+            if k.kind == TIP:
+                had.add((k.partner, k.contact, k.subject))
+                if r.state == "sent" and (who not in last_tip or last_tip[who] < r.on):
+                    last_tip[who] = r.on
+            else:
+                n = _reminder_number(k.period)
+                current = reminders.get((k.partner, k.contact, k.subject))
+                if current is None or n > current[0]:
+                    reminders[(k.partner, k.contact, k.subject)] = (n, r.on)
+        return History(records, last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str
+    name: str | None
+    language: str
+    is_contact: bool  # False: the Partner Center account email, used when no contact exists
+
+    @property
+    def key(self) -> str:
+        return self.email.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    key: Key
+    tip: Tip | None = None
+    escalation: Escalation | None = None
+    reminder: int = 0  # 1-based number of this reminder (escalations only)
+    level: int = 0  # escalation level after the reminder policy (escalations only)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    partner: Partner
+    recipient: Recipient
+    items: tuple[Item, ...]
+    message_id: str  # "<...@domain>"; reused when a pending message is sent again
+    standing: PartnerStanding
+    copy_team: bool  # an escalation reached level 2: the rewards team is copied
+
+    @property
+    def has_tip(self) -> bool:
+        return any(i.tip is not None for i in self.items)
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return tuple(i.key for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    only: str | None = None  # a partner id
+    limit: int | None = None  # at most this many envelopes
+
+
+def message_id_for(keys: Iterable[Key], domain: str) -> str:
+    """Derived from the ledger keys, so a message re-planned after a crash gets the same id."""
+    digest = hashlib.sha256("\n".join(sorted(k.text() for k in keys)).encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def _reminder_number(period: str) -> int:
+    return int(period[1:]) if period.startswith("r") and period[1:].isdigit() else 1
+
+
+def plan(
+    content: Content,
+    config: NotifierConfig,
+    history: History,
+    today: dt.date,
+    options: PlanOptions = PlanOptions(),
+) -> Iterator[Envelope]:
+    """Every envelope due today, partner by partner, in content order. A generator: the caller
+    streams it (the whole batch is never held)."""
+    count = 0
+    for partner in content.partners.values():
+        if options.only is not None and partner.id != options.only:
+            continue
+        standing = assess(content, partner, today)
+        for envelope in _partner_envelopes(content, config, history, standing, today):
+            if options.limit is not None and count >= options.limit:
+                return
+            count += 1
+            yield envelope
+
+
+def _partner_envelopes(
+    content: Content, config: NotifierConfig, history: History, standing: PartnerStanding, today: dt.date
+) -> Iterator[Envelope]:
+    partner = standing.partner
+    if standing.opted_out:
+        return
+    default_language = content.program.languages[0] if content.program.languages else "en"
+    recipients = [_contact_recipient(c) for c in partner.contacts]
+    account = Recipient(partner.account_email, partner.name, default_language, is_contact=False)
+    tips = _tips_for(content, standing)
+    for recipient in recipients or [account]:
+        pending = history.pending.get((partner.id, recipient.key), ())
+        pending_keys = {r.key: r for r in pending}
+        items: list[Item] = []
+        for esc in standing.escalations:
+            if recipient.is_contact == (esc.kind is EscalationKind.ASSIGN_CONTACT):
+                continue  # "assign a contact" goes to the account email only, the rest to contacts
+            item = _reminder(config, history, recipient, esc, today, pending_keys)
+            if item is not None:
+                items.append(item)
+        if recipient.is_contact:
+            item = _tip(config, history, recipient, partner, tips, today, pending_keys)
+            if item is not None:
+                items.append(item)
+        yield from _group(config, partner, recipient, standing, items, pending_keys)
+
+
+def _contact_recipient(contact: Contact) -> Recipient:
+    return Recipient(contact.email, contact.name, contact.language, is_contact=True)
+
+
+def _tips_for(content: Content, standing: PartnerStanding) -> list[Tip]:
+    """The tips that fit the partner's live listing types and tier; getting-started ones first."""
+    if standing.tier.tier is None:
+        return []  # no live offer: no listing is owed tips yet
+    opted_out_offers = {o.offer for o in standing.partner.opt_outs if o.offer and not o.benefit}
+    types: set[ListingType] = {
+        effective_listing_type(o)
+        for o in standing.partner.offers
+        if o.status is OfferStatus.LIVE and o.id not in opted_out_offers
+    }
+    tier_id = standing.tier.tier.id
+    fitting = [t for t in content.tips if t.listing_types & types and (not t.tiers or tier_id in t.tiers)]
+    return sorted(fitting, key=lambda t: (not t.getting_started, t.order, t.id))
+
+
+def _tip(
+    config: NotifierConfig,
+    history: History,
+    recipient: Recipient,
+    partner: Partner,
+    tips: list[Tip],
+    today: dt.date,
+    pending: dict[Key, SentRecord],
+) -> Item | None:
+    for tip in tips:
+        key = Key(TIP, partner.id, recipient.key, tip.id, "-")
+        if key in pending:
+            return Item(key, tip=tip)  # due already: send it again, whatever the cadence
+    last = history.last_tip_on.get((partner.id, recipient.key))
+    if last is not None and (today - last).days < config.cadence_days:
+        return None
+    for tip in tips:
+        if (partner.id, recipient.key, tip.id) not in history.tips_had:
+            return Item(Key(TIP, partner.id, recipient.key, tip.id, "-"), tip=tip)
+    return None
+
+
+def _reminder(
+    config: NotifierConfig,
+    history: History,
+    recipient: Recipient,
+    esc: Escalation,
+    today: dt.date,
+    pending: dict[Key, SentRecord],
+) -> Item | None:
+    for key in pending:
+        if key.kind == esc.kind.value and key.subject == esc.key:
+            return _reminder_item(config, key, esc, _reminder_number(key.period))
+    last = history.last_reminder.get((esc.partner_id, recipient.key, esc.key))
+    if last is None:
+        number = 1
+    elif (today - last[1]).days >= config.reminder_interval_days:
+        number = last[0] + 1
+    else:
+        return None
+    key = Key(esc.kind.value, esc.partner_id, recipient.key, esc.key, f"r{number}")
+    return _reminder_item(config, key, esc, number)
+
+
+def _reminder_item(config: NotifierConfig, key: Key, esc: Escalation, number: int) -> Item:
+    """After `reminders_before_escalation` reminders, the reminder escalates one level."""
+    level = esc.level + (1 if number > config.reminders_before_escalation else 0)
+    return Item(key, escalation=esc, reminder=number, level=level)
+
+
+def _group(
+    config: NotifierConfig,
+    partner: Partner,
+    recipient: Recipient,
+    standing: PartnerStanding,
+    items: list[Item],
+    pending: dict[Key, SentRecord],
+) -> Iterator[Envelope]:
+    """One digest per recipient. A message left pending by an earlier run goes out again as it was
+    (same items, same Message-ID); anything newly due goes in a digest of its own."""
+    by_message: dict[str, list[Item]] = {}
+    fresh: list[Item] = []
+    for item in items:
+        record = pending.get(item.key)
+        if record is not None:
+            by_message.setdefault(record.message_id, []).append(item)
+        else:
+            fresh.append(item)
+    groups = [(mid, group) for mid, group in by_message.items()]
+    if fresh:
+        groups.append((message_id_for((i.key for i in fresh), config.message_id_domain), fresh))
+    for message_id, group in groups:
+        ordered = tuple(sorted(group, key=lambda i: (i.tip is not None, -i.level)))
+        copy_team = config.rewards_team is not None and any(i.level >= 2 for i in ordered)
+        yield Envelope(partner, recipient, ordered, message_id, standing, copy_team)

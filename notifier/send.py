@@ -1,0 +1,234 @@
+"""Sending: a small pool of reused aiosmtplib connections, a shared rate limit, and the server's
+reply deciding each message's fate.
+
+- 2xx: sent. A recipient refused among several does not fail the message (its reply is kept).
+- 4xx (421 included), a disconnect, a timeout, no server: retried with backoff within the run,
+  then left pending for the next run.
+- 5xx: a permanent failure, with the server's words; never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import aiosmtplib
+from aiosmtplib import (
+    SMTPConnectError,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+    SMTPTimeoutError,
+)
+
+from rewards_build.config import SmtpConfig
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # permanent: 5xx
+    PENDING = "pending"  # temporary and retries used up, or the server could not be reached
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]  # the main recipient first
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    message_id: str
+    outcome: Outcome
+    reply: str  # the server's last words (or the local error)
+    attempts: int
+    refused: tuple[str, ...] = ()  # recipients refused while the message was accepted for others
+
+
+@dataclass(frozen=True, slots=True)
+class SendSettings:
+    host: str
+    port: int
+    tls: str = "none"  # none | starttls | implicit
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    connections: int = 2
+    rate_per_second: float = 50.0
+    retries: int = 3
+    backoff_seconds: float = 1.0  # first retry waits this long, then doubles
+    tls_context: ssl.SSLContext | None = field(default=None, repr=False)
+
+    @staticmethod
+    def of(smtp: SmtpConfig, password: str | None, rate: float, retries: int, **overrides: object) -> SendSettings:
+        values: dict[str, object] = {
+            "host": smtp.host, "port": smtp.port, "tls": smtp.tls, "user": smtp.user, "password": password,
+            "timeout": smtp.timeout_seconds, "connections": smtp.connections, "rate_per_second": rate,
+            "retries": retries,
+        }
+        values.update(overrides)
+        return SendSettings(**values)  # type: ignore[arg-type]
+
+
+class RateLimit:
+    """Evenly spaced departures, shared by every connection of the pool."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = 1.0 / per_second
+        self.clock = clock
+        self.next = 0.0
+
+    async def wait(self) -> None:
+        now = self.clock()
+        start = max(now, self.next)
+        self.next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class _Temporary(Exception):
+    def __init__(self, reply: str, connect: bool = False):
+        super().__init__(reply)
+        self.reply = reply
+        self.connect = connect  # the connection itself could not be made
+
+
+class _Permanent(Exception):
+    def __init__(self, reply: str):
+        super().__init__(reply)
+        self.reply = reply
+
+
+async def send_all(
+    jobs: AsyncIterator[Job],
+    settings: SendSettings,
+    on_result: Callable[[Result], None],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Send every job the iterator yields through `settings.connections` connections; report each
+    result (in completion order) through `on_result` as soon as the server has answered."""
+    pool = _Pool(settings, on_result, sleep)
+    queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=settings.connections * 4)
+    workers = [asyncio.create_task(pool.worker(queue)) for _ in range(settings.connections)]
+    try:
+        async for job in jobs:
+            await queue.put(job)
+            if all(w.done() for w in workers):
+                break
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+    finally:
+        for w in workers:
+            w.cancel()
+
+
+class _Pool:
+    def __init__(self, settings: SendSettings, on_result: Callable[[Result], None],
+                 sleep: Callable[[float], Awaitable[None]]):
+        self.settings = settings
+        self.on_result = on_result
+        self.sleep = sleep
+        self.rate = RateLimit(settings.rate_per_second)
+        self.server_down: str | None = None  # set once connecting has failed through every retry
+
+    async def worker(self, queue: asyncio.Queue[Job | None]) -> None:
+        smtp: aiosmtplib.SMTP | None = None
+        try:
+            while (job := await queue.get()) is not None:
+                result, smtp = await self._deliver(job, smtp)
+                self.on_result(result)
+        finally:
+            if smtp is not None:
+                await _close(smtp)
+
+    async def _deliver(self, job: Job, smtp: aiosmtplib.SMTP | None) -> tuple[Result, aiosmtplib.SMTP | None]:
+        attempts = 0
+        while True:
+            if self.server_down is not None:
+                return Result(job.message_id, Outcome.PENDING, self.server_down, attempts), smtp
+            attempts += 1
+            await self.rate.wait()
+            try:
+                if smtp is None:
+                    smtp = await self._connect()
+                refused = await _transaction(smtp, job)
+                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), smtp
+            except _Permanent as exc:
+                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), await _reset(smtp)
+            except _Temporary as exc:
+                smtp = await _reset(smtp)
+                if attempts > self.settings.retries:
+                    if exc.connect:
+                        self.server_down = f"server unavailable: {exc.reply}"
+                    return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), smtp
+                await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        smtp = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.tls == "implicit",
+            start_tls=s.tls == "starttls",
+            tls_context=s.tls_context,
+            username=s.user,
+            password=s.password,
+        )
+        try:
+            await smtp.connect()
+        except SMTPResponseException as exc:  # greeting, EHLO, STARTTLS or AUTH refused: not the message's fault
+            raise _Temporary(f"{exc.code} {exc.message}", connect=True) from exc
+        except (SMTPConnectError, SMTPTimeoutError, SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(f"cannot connect to {s.host}:{s.port}: {exc}", connect=True) from exc
+        return smtp
+
+
+async def _transaction(smtp: aiosmtplib.SMTP, job: Job) -> tuple[str, ...]:
+    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused recipients."""
+    try:
+        errors, _ = await smtp.sendmail(job.sender, list(job.recipients), job.data)
+    except SMTPRecipientsRefused as exc:
+        reply = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+        if all(r.code >= 500 for r in exc.recipients):
+            raise _Permanent(reply) from exc
+        raise _Temporary(reply) from exc
+    except SMTPResponseException as exc:
+        reply = f"{exc.code} {exc.message}"
+        if exc.code >= 500:
+            raise _Permanent(reply) from exc
+        raise _Temporary(reply) from exc
+    except (TimeoutError, SMTPServerDisconnected, SMTPTimeoutError, ConnectionError, OSError) as exc:
+        raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
+    main = job.recipients[0]
+    if main in errors:  # the main recipient refused, a copy accepted: the message did not reach its reader
+        response = errors[main]
+        reply = f"{main}: {response.code} {response.message}"
+        if response.code >= 500:
+            raise _Permanent(reply)
+        raise _Temporary(reply)
+    return tuple(f"{r}: {resp.code} {resp.message}" for r, resp in errors.items())
+
+
+async def _reset(smtp: aiosmtplib.SMTP | None) -> None:
+    """After any error the connection is dropped; the next message opens a fresh one."""
+    if smtp is not None:
+        await _close(smtp)
+    return None
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        if smtp.is_connected:
+            await asyncio.wait_for(smtp.quit(), timeout=2)
+    except (TimeoutError, aiosmtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()

@@ -1,0 +1,121 @@
+"""What each output was made from: fingerprints of the inputs, and the manifest that remembers
+them between builds. This is what makes incremental builds correct (the Lektor way).
+
+- The *global* fingerprint covers everything every page may depend on: site.yml, every content
+  file outside partners/, the templates and assets, the translation catalogs, the code of the
+  site and of the rules, and today's date. When it changes, everything is re-rendered (and still
+  only files whose bytes differ are written).
+- Each partner file has its own fingerprint: (size, mtime) first, and a SHA-256 of the bytes when
+  those differ. A changed partner re-renders its own pages and the pages that list partners.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import urls
+
+MANIFEST_VERSION = 1
+PARTNERS_DIR = "partners"
+_CODE_DIR = Path(__file__).resolve().parent.parent  # rewards_build/
+_CODE_FILES = ("model.py", "rules.py", "config.py")
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    rel: str  # content-relative, e.g. partners/contoso.yml
+    size: int
+    mtime_ns: int
+    sha: str = ""
+
+
+@dataclass
+class Manifest:
+    global_key: str = ""
+    partners: dict[str, FileStamp] = field(default_factory=dict)  # by partner id
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # PartnerRow as JSON, by id
+    outputs: list[str] = field(default_factory=list)  # every output not belonging to a partner
+
+    @classmethod
+    def read(cls, out: Path) -> Manifest | None:
+        try:
+            data = json.loads((out / urls.MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("version") != MANIFEST_VERSION:
+            return None
+        return cls(data["global"], {k: FileStamp(*v) for k, v in data["partners"].items()},
+                   data["rows"], data["outputs"])
+
+    def to_bytes(self) -> bytes:
+        data = {"version": MANIFEST_VERSION, "global": self.global_key,
+                "partners": {k: [s.rel, s.size, s.mtime_ns, s.sha] for k, s in sorted(self.partners.items())},
+                "rows": dict(sorted(self.rows.items())), "outputs": sorted(self.outputs)}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _walk(folder: Path, skip: Path | None = None) -> list[Path]:
+    found = []
+    for dirpath, dirs, files in os.walk(folder):
+        dirs.sort()
+        if skip is not None and Path(dirpath) == skip.parent:
+            dirs[:] = [d for d in dirs if d != skip.name]
+        found += [Path(dirpath) / name for name in sorted(files)]
+    return found
+
+
+def global_fingerprint(site_path: Path, content_dir: Path, templates_dir: Path, catalogs: str,
+                       today: str) -> str:
+    digest = hashlib.sha256(f"{MANIFEST_VERSION}\0{today}\0{catalogs}\0".encode())
+    files = [site_path, *_walk(content_dir, skip=content_dir / PARTNERS_DIR)]
+    files += _walk(templates_dir / "site") + sorted(Path(__file__).parent.glob("*.py"))
+    files += [_CODE_DIR / name for name in _CODE_FILES]
+    for path in files:
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"\0missing\0")
+    return digest.hexdigest()
+
+
+def scan_partners(content_dir: Path) -> dict[str, FileStamp]:
+    """Every partner file, by id (its file name), with size and modification time (no reading)."""
+    stamps: dict[str, FileStamp] = {}
+    folder = content_dir / PARTNERS_DIR
+    if not folder.is_dir():
+        return stamps
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".yml") and entry.is_file() and not entry.name.startswith("."):
+                st = entry.stat()
+                stamps[entry.name[:-4]] = FileStamp(f"{PARTNERS_DIR}/{entry.name}", st.st_size, st.st_mtime_ns)
+    return stamps
+
+
+def sha_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def partner_changes(content_dir: Path, old: dict[str, FileStamp],
+                    now: dict[str, FileStamp]) -> tuple[dict[str, FileStamp], list[str], list[str]]:
+    """Compare the scan with the manifest: (stamps with hashes, changed or added ids, removed ids)."""
+    stamped: dict[str, FileStamp] = {}
+    changed: list[str] = []
+    for pid, stamp in now.items():
+        before = old.get(pid)
+        if before and (before.size, before.mtime_ns, before.rel) == (stamp.size, stamp.mtime_ns, stamp.rel):
+            stamped[pid] = before
+            continue
+        sha = sha_of(content_dir / stamp.rel)
+        stamped[pid] = FileStamp(stamp.rel, stamp.size, stamp.mtime_ns, sha)
+        if before is None or before.sha != sha:
+            changed.append(pid)
+    removed = [pid for pid in old if pid not in now]
+    return stamped, sorted(changed), sorted(removed)
+
+
+def hash_all(content_dir: Path, now: dict[str, FileStamp]) -> dict[str, FileStamp]:
+    return {pid: FileStamp(s.rel, s.size, s.mtime_ns, sha_of(content_dir / s.rel)) for pid, s in now.items()}

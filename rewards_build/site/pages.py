@@ -1,0 +1,273 @@
+"""Deciding the pages and their context from the model and the rules (everything but partners,
+which live in partner.py). Nothing here renders or writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from ..config import SiteConfig
+from ..model import Content, ListingType
+from ..rules import benefits_unlocked_at
+from . import labels, urls
+from .i18n import N_, Formatter
+from .render import markdown_html
+from .views import (
+    BenefitContext,
+    CatalogContext,
+    CatalogRow,
+    Chrome,
+    HomeContext,
+    IndexRow,
+    Link,
+    ListContext,
+    ListingTypeRow,
+    NotFoundContext,
+    Page,
+    PartnerRow,
+    PartnersIndexContext,
+    QuantityRow,
+    TextContext,
+    TextPage,
+    TierRow,
+)
+
+NAV: tuple[tuple[str, str], ...] = (
+    (urls.HOME, N_("Home")),
+    (urls.CATALOG, N_("Benefits")),
+    (urls.PARTNERS, N_("Partners")),
+    (urls.TOOLKIT, N_("Toolkit")),
+    (urls.TIPS, N_("Tips")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything a page depends on besides one partner: configuration, content, today."""
+
+    config: SiteConfig
+    content: Content
+    today: dt.date
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.config.languages
+
+    @property
+    def default(self) -> str:
+        return self.config.languages[0]
+
+
+def chrome(site: Site, key: str, language: str, title: str, description: str = "",
+           edit_file: str | None = None, absolute: bool = False) -> tuple[Chrome, urls.Linker]:
+    f = Formatter(language)
+    link = urls.Linker(key, language, site.default, site.config.base_url, absolute=absolute)
+    section = key.split("/", 1)[0] + "/" if "/" in key else ""
+    nav = tuple(Link(f.gettext(label), link.to(target), current=(target == section)) for target, label in NAV)
+    switch = tuple(
+        Link(labels.LANGUAGE_NAMES.get(other, other), link.to_language(key, other, site.default),
+             current=(other == language), lang=other)
+        for other in site.languages
+    )
+    return Chrome(
+        lang=language,
+        site_title=site.config.title,
+        title=title,
+        description=description,
+        base=link.to(""),
+        assets_url=link.asset(""),
+        canonical_url=site.config.base_url + urls.lang_prefix(language, site.default) + key,
+        nav=nav,
+        languages=switch,
+        edit_url=site.config.edit_link(edit_file) if edit_file else None,
+    ), link
+
+
+def home_page(site: Site, language: str) -> Page:
+    f = Formatter(language)
+    content = site.content
+    c, link = chrome(site, urls.HOME, language, f.gettext("Marketplace Rewards"),
+                     f.gettext("How the Marketplace Rewards program grows with your business."))
+    tiers = tuple(
+        TierRow(t.name, f.money(t.threshold_usd),
+                tuple(Link(b.title_in(language), link.to(urls.benefit(b.id)))
+                      for b in benefits_unlocked_at(content, t.id)))
+        for t in content.program.tiers
+    )
+    types = tuple(
+        ListingTypeRow(f.gettext(labels.LISTING_TYPES[lt]), f.gettext(labels.LISTING_TYPE_GETS[lt]),
+                       sum(1 for b in content.benefits.values() if lt in b.listing_types))
+        for lt in ListingType
+    )
+    tips = tuple(Link(t.title_in(language), link.to(urls.tip(t.id))) for t in content.tips if t.getting_started)
+    return Page(
+        urls.output_file(urls.HOME, language, site.default), "home.html",
+        HomeContext(c, content.program.program_year, tuple(f.gettext(s) for s in labels.STAGES.values()),
+                    tiers, types, tips, link.to(urls.CATALOG), link.to(urls.PARTNERS),
+                    link.to(urls.TOOLKIT), link.to(urls.TIPS)),
+    )
+
+
+def catalog_page(site: Site, language: str) -> Page:
+    f = Formatter(language)
+    program = site.content.program
+    c, link = chrome(site, urls.CATALOG, language, f.gettext("Benefit catalog"),
+                     f.gettext("Every Marketplace Rewards benefit, by category, listing type and tier."))
+    rows = []
+    for b in site.content.benefits.values():
+        tier = program.tier(b.unlock_tier) if ListingType.TRANSACT in b.listing_types else None
+        first_line = b.description_in(language).strip().split("\n", 1)[0]
+        rows.append(CatalogRow(
+            b.title_in(language), link.to(urls.benefit(b.id)), b.category.value,
+            f.gettext(labels.CATEGORIES[b.category]),
+            ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
+            " ".join(lt.value for lt in ListingType if lt in b.listing_types),
+            tier.name if tier else "", tier.id if tier else "", program.tier_rank(tier.id) if tier else -1,
+            first_line.lstrip("#> ").strip(),
+        ))
+    return Page(
+        urls.output_file(urls.CATALOG, language, site.default), "catalog.html",
+        CatalogContext(
+            c, tuple(rows),
+            tuple(Link(f.gettext(label), code) for code, label in labels.CATEGORIES.items()),
+            tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items()),
+            tuple(Link(t.name, t.id) for t in program.tiers),
+            link.root_file(urls.CATALOG_JSON),
+        ),
+    )
+
+
+def benefit_pages(site: Site, language: str) -> list[Page]:
+    f = Formatter(language)
+    program = site.content.program
+    pages = []
+    for b in site.content.benefits.values():
+        key = urls.benefit(b.id)
+        title = b.title_in(language)
+        c, link = chrome(site, key, language, title, edit_file=b.source)
+        transact = ListingType.TRANSACT in b.listing_types
+        quantities = tuple(QuantityRow(program.tier(t).name, f.money(v)) for t, v in b.quantity.by_tier) \
+            if b.quantity else ()
+        pages.append(Page(urls.output_file(key, language, site.default), "benefit.html", BenefitContext(
+            c, title, f.gettext(labels.CATEGORIES[b.category]),
+            f.gettext(labels.STAGES[b.stage]) if b.stage in labels.STAGES else "",
+            markdown_html(b.description_in(language)),
+            tuple(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
+            program.tier(b.unlock_tier).name if transact else "",
+            tuple(f.gettext(labels.CONDITIONS[cond]) for cond in sorted(b.conditions)),
+            (b.quantity.label or "") if b.quantity else "",
+            quantities,
+            f.gettext(labels.DELIVERIES[b.delivery]),
+            b.request_form_url or "",
+            link.to(urls.CATALOG),
+        )))
+    return pages
+
+
+def toolkit_pages(site: Site, language: str) -> list[Page]:
+    f = Formatter(language)
+    c, link = chrome(site, urls.TOOLKIT, language, f.gettext("Publisher toolkit"))
+    items = tuple(
+        TextPage(t.id, t.title_in(language), t.summary_in(language), link.to(urls.toolkit(t.id)),
+                 markdown_html(""))
+        for t in site.content.toolkit
+    )
+    pages = [Page(urls.output_file(urls.TOOLKIT, language, site.default), "list.html", ListContext(
+        c, f.gettext("Guides, badges and learning modules for marketing your offers."), items))]
+    for t in site.content.toolkit:
+        key = urls.toolkit(t.id)
+        tc, tlink = chrome(site, key, language, t.title_in(language), t.summary_in(language), edit_file=t.source)
+        page = TextPage(t.id, t.title_in(language), t.summary_in(language), "", markdown_html(t.body_in(language)))
+        pages.append(Page(urls.output_file(key, language, site.default), "text.html",
+                          TextContext(tc, page, Link(f.gettext("Publisher toolkit"), tlink.to(urls.TOOLKIT)))))
+    return pages
+
+
+def tips_page(site: Site, language: str) -> Page:
+    f = Formatter(language)
+    c, _ = chrome(site, urls.TIPS, language, f.gettext("Best-practice tips"))
+    items = tuple(
+        TextPage(t.id, t.title_in(language), "", "#" + t.id, markdown_html(t.body_in(language)),
+                 ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in t.listing_types))
+        for t in site.content.tips
+    )
+    return Page(urls.output_file(urls.TIPS, language, site.default), "tips.html", ListContext(
+        c, f.gettext("What the best listings do, from the program's experience."), items))
+
+
+def not_found_page(site: Site) -> Page:
+    f = Formatter(site.default)
+    c, _ = chrome(site, urls.NOT_FOUND, site.default, f.gettext("Page not found"), absolute=True)
+    return Page(urls.NOT_FOUND, "404.html", NotFoundContext(c))
+
+
+def catalog_json(site: Site) -> Page:
+    program = site.content.program
+    benefits = [
+        {
+            "id": b.id, "title": b.title, "category": b.category.value, "stage": b.stage,
+            "listing_types": sorted(lt.value for lt in b.listing_types), "unlock_tier": b.unlock_tier,
+            "conditions": sorted(c.value for c in b.conditions), "delivery": b.delivery.value,
+            "quantity": {"unit": b.quantity.unit, "by_tier": dict(b.quantity.by_tier)} if b.quantity else None,
+            "url": site.config.base_url + urls.benefit(b.id),
+        }
+        for b in site.content.benefits.values()
+    ]
+    tiers = [{"id": t.id, "name": t.name, "threshold_usd": t.threshold_usd} for t in program.tiers]
+    return Page(urls.CATALOG_JSON, None, {"program_year": program.program_year, "tiers": tiers,
+                                          "benefits": benefits})
+
+
+def global_pages(site: Site) -> list[Page]:
+    """Every page that depends on content and configuration, but on no partner."""
+    pages: list[Page] = [not_found_page(site), catalog_json(site)]
+    for language in site.languages:
+        pages += [home_page(site, language), catalog_page(site, language), tips_page(site, language)]
+        pages += benefit_pages(site, language)
+        pages += toolkit_pages(site, language)
+    return pages
+
+
+# --- Pages that list every partner -----------------------------------------------------------
+
+
+def partners_index(site: Site, rows: list[PartnerRow], language: str) -> Page:
+    f = Formatter(language)
+    program = site.content.program
+    c, link = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
+                     f.gettext("Every partner in the program, its tier and its alerts."))
+    view = []
+    for r in rows:
+        tier = program.tier(r.tier_id).name if r.tier_id else f.gettext("No live offer")
+        view.append(IndexRow(
+            r.name, link.to(urls.partner(r.id)), tier, r.tier_id,
+            ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in r.listing_types),
+            " ".join(r.listing_types),
+            f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts} if r.alerts else "",
+            r.alerts, r.urgent > 0, f"{r.name} {r.id}".lower(),
+        ))
+    count = f.ngettext("%(num)s partner", "%(num)s partners", len(rows)) % {"num": f.number(len(rows))}
+    types = tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items())
+    return Page(urls.output_file(urls.PARTNERS, language, site.default), "partners.html",
+                PartnersIndexContext(c, tuple(view), count, types))
+
+
+def sitemap(site: Site, rows: list[PartnerRow]) -> Page:
+    keys = [urls.HOME, urls.CATALOG, urls.PARTNERS, urls.TOOLKIT, urls.TIPS]
+    keys += [urls.benefit(b) for b in site.content.benefits]
+    keys += [urls.toolkit(t.id) for t in site.content.toolkit]
+    keys += [urls.partner(r.id) for r in rows]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for key in keys:
+        for language in site.languages:
+            loc = site.config.base_url + urls.lang_prefix(language, site.default) + key
+            lines.append(f"  <url><loc>{escape(loc)}</loc></url>")
+    lines.append("</urlset>\n")
+    return Page(urls.SITEMAP, None, "\n".join(lines))
+
+
+def listing_pages(site: Site, rows: list[PartnerRow]) -> list[Page]:
+    """The pages to re-render whenever any partner is added, changed or removed."""
+    return [sitemap(site, rows)] + [partners_index(site, rows, language) for language in site.languages]

@@ -1,0 +1,257 @@
+"""A partner's section: its page in each language (overview, sales and marketing, technical,
+alerts), its JSON, and its row in the partners index. States, tiers and escalations come from
+`rules.assess`; this module only words them."""
+
+from __future__ import annotations
+
+from ..model import Category, Contact, Partner
+from ..rules import (
+    BenefitState,
+    BenefitStatus,
+    Escalation,
+    EscalationKind,
+    LockReason,
+    PartnerStanding,
+    assess,
+    benefits_unlocked_at,
+)
+from . import labels, urls
+from .i18n import Formatter
+from .pages import Site, chrome
+from .views import (
+    Action,
+    Alert,
+    BenefitRow,
+    ContactRow,
+    Link,
+    OfferBenefits,
+    OfferRow,
+    Page,
+    PartnerContext,
+    PartnerRow,
+    RequestRow,
+    Sponsorship,
+    TierView,
+)
+
+
+def partner_pages(site: Site, partner: Partner) -> tuple[list[Page], PartnerRow]:
+    standing = assess(site.content, partner, site.today)
+    pages = [_page(site, standing, language) for language in site.languages]
+    pages.append(Page(urls.partner_json(partner.id), None, _json(site, standing)))
+    return pages, _row(standing)
+
+
+def partner_outputs(site: Site, partner_id: str) -> list[str]:
+    """The files a partner produces (to delete them when the partner goes)."""
+    key = urls.partner(partner_id)
+    return [urls.output_file(key, lang, site.default) for lang in site.languages] + [urls.partner_json(partner_id)]
+
+
+def _row(s: PartnerStanding) -> PartnerRow:
+    return PartnerRow(
+        id=s.partner.id, name=s.partner.name, tier_id=s.tier.tier.id if s.tier.tier else "",
+        listing_types=tuple(lt.value for lt in sorted(s.listing_types)),
+        live_offers=sum(1 for o in s.partner.offers if o.status.value == "live"),
+        alerts=len(s.escalations), urgent=sum(1 for e in s.escalations if e.level >= 2),
+    )
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    digits = phone.replace(" ", "")
+    return digits[:2] + "•" * max(0, len(digits) - 4) + digits[-2:]
+
+
+def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:
+    masked = site.config.mask_contacts
+    return ContactRow(c.name, mask_email(c.email) if masked else c.email,
+                      mask_phone(c.phone) if masked else c.phone, f.language_name(c.language))
+
+
+def _page(site: Site, s: PartnerStanding, language: str) -> Page:
+    f = Formatter(language)
+    p = s.partner
+    key = urls.partner(p.id)
+    c, link = chrome(site, key, language, p.name, f.gettext("Where %(name)s stands in Marketplace Rewards")
+                     % {"name": p.name}, edit_file=p.source)
+    edit = site.config.edit_link(p.source)
+    hint = f.gettext("Edit %(file)s in a pull request") % {"file": p.source}
+    assign = Action(f.gettext("Change marketing contacts") if p.contacts else f.gettext("Assign a marketing contact"),
+                    edit, hint)
+    sales = tuple(_group(site, s, f, link, group, Category.SALES_MARKETING, edit, hint) for group in s.offers)
+    technical = tuple(_group(site, s, f, link, group, Category.TECHNICAL, edit, hint) for group in s.offers)
+    context = PartnerContext(
+        chrome=c, id=p.id, name=p.name, mpn_id=p.mpn_id, file=p.source, edit_url=edit,
+        json_url=link.root_file(urls.partner_json(p.id)), opted_out=s.opted_out,
+        tier=_tier(site, s, f, link),
+        offers=tuple(OfferRow(
+            o.id, o.name, o.listing_type.value, f.gettext(labels.LISTING_TYPES[o.listing_type])
+            + (" (BYOL)" if o.byol else ""), o.status.value, f.gettext(labels.OFFER_STATUSES[o.status]),
+            f.date(o.live_date), o.owner.name or f.gettext("Unknown") if o.owner.status.value != "left"
+            else f.gettext("%(name)s (has left)") % {"name": o.owner.name or "?"},
+        ) for o in p.offers),
+        alerts=tuple(_alert(site, s, f, e, edit, hint) for e in s.escalations),
+        contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
+        assign_contact=assign,
+        sales=tuple(g for g in sales if g.rows),
+        technical=tuple(g for g in technical if g.rows),
+        phases=tuple(f.gettext(label) for label in labels.PHASES.values()),
+        sponsorships=tuple(
+            Sponsorship(st.benefit.title_in(language), link.to(urls.benefit(st.benefit.id)), f.money(st.quantity))
+            for group in s.offers for st in group.statuses
+            if st.benefit.category is Category.TECHNICAL and st.quantity is not None
+        ),
+        requests=tuple(RequestRow(
+            _benefit_title(site, r.benefit, language), _offer_name(p, r.offer), f.gettext(labels.PHASES[r.phase]),
+            f.date(r.date), r.status, f.gettext(labels.REQUEST_STATUSES[r.status]), r.note or "",
+        ) for r in p.technical_requests),
+        request_action=Action(f.gettext("Request technical help"), edit, hint),
+    )
+    return Page(urls.output_file(key, language, site.default), "partner.html", context)
+
+
+def _benefit_title(site: Site, benefit_id: str | None, language: str) -> str:
+    b = site.content.benefits.get(benefit_id or "")
+    return b.title_in(language) if b else (benefit_id or "")
+
+
+def _offer_name(p: Partner, offer_id: str | None) -> str:
+    o = p.offer(offer_id) if offer_id else None
+    return o.name if o else (offer_id or "")
+
+
+def _tier(site: Site, s: PartnerStanding, f: Formatter, link) -> TierView:
+    t = s.tier
+    percent = int(t.progress * 100)
+    unlocks = tuple(Link(b.title_in(f.language), link.to(urls.benefit(b.id)))
+                    for b in benefits_unlocked_at(site.content, t.next_tier.id)) if t.next_tier else ()
+    if t.tier is None:
+        label = f.gettext("Publish an offer to reach the %(tier)s tier.") % {"tier": t.next_tier.name if t.next_tier
+                                                                              else ""}
+    elif t.next_tier is None:
+        label = f.gettext("Top tier reached.")
+    else:
+        label = f.gettext("%(needed)s more in billed sales to reach %(tier)s (%(percent)d%% of the way).") % {
+            "needed": f.money(t.needed_usd), "tier": t.next_tier.name, "percent": percent}
+    return TierView(t.tier.name if t.tier else "", f.money(t.billed_sales_usd),
+                    t.next_tier.name if t.next_tier else "", f.money(t.needed_usd), percent, label, unlocks)
+
+
+def _group(site, s: PartnerStanding, f: Formatter, link, group, category: Category, edit: str, hint: str):
+    rows = tuple(_benefit_row(site, s, f, link, st, edit, hint) for st in group.statuses
+                 if st.benefit.category is category)
+    lt = group.offer.listing_type
+    return OfferBenefits(group.offer.id, group.offer.name, f.gettext(labels.LISTING_TYPES[lt]), rows)
+
+
+def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link, st: BenefitStatus, edit: str,
+                 hint: str) -> BenefitRow:
+    b = st.benefit
+    within = site.content.program.timing.contact_within_days
+    state = st.state
+    action = None
+    if state is BenefitState.LOCKED:
+        reasons = []
+        for reason in st.lock_reasons:
+            if reason is LockReason.TIER and st.unlock_tier is not None:
+                reasons.append(f.gettext("needs the %(tier)s tier (%(amount)s more in billed sales)")
+                               % {"tier": st.unlock_tier.name, "amount": f.money(st.needed_usd)})
+            else:
+                reasons.append(f.gettext(labels.LOCK_REASONS[reason]))
+        detail = f.gettext("Locked: %(reasons)s") % {"reasons": "; ".join(reasons)}
+        if LockReason.NO_CONTACT in st.lock_reasons:
+            action = Action(f.gettext("Assign a marketing contact"), edit, hint)
+    elif state in (BenefitState.AVAILABLE, BenefitState.EXPIRING):
+        if st.expires_on:
+            detail = f.gettext("Available until %(date)s") % {"date": f.date(st.expires_on)}
+        elif st.deadline:
+            detail = f.gettext("Complete by %(date)s") % {"date": f.date(st.deadline)}
+        else:
+            detail = f.gettext("Available")
+        if b.category is Category.SALES_MARKETING:
+            action = Action(f.gettext("Activate"), edit, hint)
+        else:
+            action = Action(f.gettext("Request"), b.request_form_url or edit,
+                            "" if b.request_form_url else hint)
+    elif state is BenefitState.AWAITING_CONTACT and st.activation is not None:
+        when = f.date(st.activation.date)
+        if st.overdue:
+            detail = f.gettext("Activated on %(date)s: day %(day)d, contact overdue (due within %(total)d days)") \
+                % {"date": when, "day": st.days_waiting or 0, "total": within}
+        else:
+            detail = f.gettext("Activated on %(date)s: day %(day)d of %(total)d") \
+                % {"date": when, "day": st.days_waiting or 0, "total": within}
+    elif state is BenefitState.CONTACTED:
+        detail = f.gettext("Contacted on %(date)s") % {"date": f.date(st.contacted_on)}
+    elif state is BenefitState.COMPLETED and st.activation is not None:
+        detail = f.gettext("Completed on %(date)s") % {"date": f.date(st.activation.completed)}
+    elif state is BenefitState.ACTIVATED and st.activation is not None:
+        detail = f.gettext("Activated on %(date)s") % {"date": f.date(st.activation.date)}
+    elif state is BenefitState.EXPIRED:
+        detail = f.gettext("Expired on %(date)s") % {"date": f.date(st.expires_on)}
+    elif state is BenefitState.REVOKED and st.revocation is not None:
+        detail = f.gettext("Revoked: %(reason)s") % {
+            "reason": f.gettext(labels.REVOCATION_REASONS.get(st.revocation.reason, st.revocation.reason))}
+    else:
+        detail = f.gettext(labels.STATES[state])
+    state_code = "overdue" if state is BenefitState.AWAITING_CONTACT and st.overdue else state.value
+    return BenefitRow(b.title_in(f.language), link.to(urls.benefit(b.id)), state_code,
+                      f.gettext(labels.STATES[state]), detail, f.money(st.quantity), action)
+
+
+def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: str, hint: str) -> Alert:
+    p = s.partner
+    values = {"offer": _offer_name(p, e.offer_id), "benefit": _benefit_title(site, e.benefit_id, f.language),
+              "days": e.days, "date": f.date(e.since), "due": f.date(e.due)}
+    ticket = Action(f.gettext("Open a support ticket"), site.content.program.support_ticket_url)
+    kind = e.kind
+    if kind is EscalationKind.ASSIGN_CONTACT:
+        message = f.gettext("An offer has been live since %(date)s and no marketing contact is assigned: "
+                            "no sales and marketing benefit can be activated.")
+        action: Action | None = Action(f.gettext("Assign a marketing contact"), edit, hint)
+    elif kind is EscalationKind.CONTACT_OVERDUE:
+        message = f.gettext("%(benefit)s (%(offer)s) was activated on %(date)s, %(days)d days ago, "
+                            "and the rewards team has not made contact yet.")
+        action = ticket if e.level >= 2 else Action(f.gettext("Check your marketing contact"), edit, hint)
+    elif kind is EscalationKind.FIND_OWNER:
+        message = f.gettext("%(offer)s has been live for %(days)d days with no message from the rewards team. "
+                            "Find out who owns the offer in your organisation: they hold the next steps.")
+        action = Action(f.gettext("Record the offer owner"), edit, hint)
+    elif kind is EscalationKind.OPEN_TICKET:
+        message = f.gettext("%(offer)s has been live for %(days)d days with no message from the rewards team, "
+                            "and its owner is unknown or has left the company.")
+        action = ticket
+    elif kind is EscalationKind.BENEFIT_EXPIRING:
+        message = f.gettext("%(benefit)s (%(offer)s) expires on %(date)s, in %(days)d days.")
+        action = Action(f.gettext("Activate"), edit, hint)
+    else:
+        message = f.gettext("%(benefit)s (%(offer)s) must be completed by %(date)s, in %(days)d days.")
+        action = None
+    return Alert(kind.value, e.level, f.gettext(labels.ESCALATIONS[kind]), message % values, action)
+
+
+def _json(site: Site, s: PartnerStanding) -> dict:
+    t = s.tier
+    return {
+        "id": s.partner.id, "name": s.partner.name, "source": s.partner.source, "today": site.today.isoformat(),
+        "tier": t.tier.id if t.tier else None, "billed_sales_usd": t.billed_sales_usd,
+        "next_tier": t.next_tier.id if t.next_tier else None, "needed_usd": t.needed_usd,
+        "opted_out": s.opted_out,
+        "offers": [{
+            "id": g.offer.id, "listing_type": g.offer.listing_type.value, "status": g.offer.status.value,
+            "benefits": [{
+                "id": st.benefit.id, "state": st.state.value, "lock_reasons": [r.value for r in st.lock_reasons],
+                "activated": st.activation.date.isoformat() if st.activation else None,
+                "days_waiting": st.days_waiting, "overdue": st.overdue,
+                "expires_on": st.expires_on.isoformat() if st.expires_on else None,
+                "deadline": st.deadline.isoformat() if st.deadline else None, "quantity": st.quantity,
+            } for st in g.statuses],
+        } for g in s.offers],
+        "escalations": [{"kind": e.kind.value, "level": e.level, "key": e.key, "due": e.due.isoformat(),
+                         "days": e.days, "offer": e.offer_id, "benefit": e.benefit_id} for e in s.escalations],
+    }

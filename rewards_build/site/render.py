@@ -1,0 +1,97 @@
+"""Rendering: one Jinja environment per language (gettext installed), Markdown sanitized by nh3.
+
+Templates hold markup only; every value they show was computed in pages.py and is escaped here by
+autoescape. The only HTML that reaches a page unescaped is Markdown output that went through nh3.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .i18n import translations
+
+TEMPLATE_SUBDIR = "site"
+
+# What content Markdown may produce; everything else (script, style, iframes, event handlers,
+# style attributes, javascript: and data: URLs) is removed by nh3.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"align"},
+    "th": {"align"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@functools.lru_cache(maxsize=2048)
+def markdown_html(text: str) -> Markup:
+    """Markdown to HTML, then sanitized: a <script>, an onerror or a javascript: link never survives."""
+    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(clean)
+
+
+class Renderer:
+    """Compiled templates for each language; created once per process."""
+
+    def __init__(self, templates_dir: Path, languages: tuple[str, ...]):
+        loader = FileSystemLoader(str(templates_dir / TEMPLATE_SUBDIR))
+        self._envs: dict[str, Environment] = {}
+        for language in languages:
+            env = Environment(
+                loader=loader,
+                autoescape=True,
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+            env.filters["markdown"] = markdown_html
+            self._envs[language] = env
+
+    def render(self, template: str, language: str, **context: Any) -> str:
+        return self._envs[language].get_template(template).render(**context)
+
+
+def to_json(value: Any) -> str:
+    """Stable JSON (sorted keys, two-space indent, trailing newline) for the machine-readable files."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def page_bytes(renderer: Renderer, page: Any) -> bytes:
+    """A page's final bytes: a template rendered with its context, or JSON, text or bytes as given."""
+    if page.template is not None:
+        return renderer.render(page.template, page.context.chrome.lang, page=page.context,
+                               chrome=page.context.chrome).encode()
+    if isinstance(page.context, bytes):
+        return page.context
+    if isinstance(page.context, str):
+        return page.context.encode()
+    return to_json(page.context).encode()

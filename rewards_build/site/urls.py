@@ -1,0 +1,73 @@
+"""Where each page lives. Output paths are named here once; links between pages are relative,
+so the site works under any base path and from `python -m http.server`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+HOME = ""
+CATALOG = "benefits/"
+PARTNERS = "partners/"
+TOOLKIT = "toolkit/"
+TIPS = "tips/"
+NOT_FOUND = "404.html"
+SITEMAP = "sitemap.xml"
+ASSETS = "assets/"
+CATALOG_JSON = "api/catalog.json"
+MANIFEST = ".rewards-build.json"  # bookkeeping for incremental builds; not a page
+
+
+def benefit(benefit_id: str) -> str:
+    return f"{CATALOG}{benefit_id}/"
+
+
+def partner(partner_id: str) -> str:
+    return f"{PARTNERS}{partner_id}/"
+
+
+def partner_json(partner_id: str) -> str:
+    return f"api/partners/{partner_id}.json"
+
+
+def toolkit(page_id: str) -> str:
+    return f"{TOOLKIT}{page_id}/"
+
+
+def tip(tip_id: str) -> str:
+    return f"{TIPS}#{tip_id}"
+
+
+def lang_prefix(language: str, default: str) -> str:
+    return "" if language == default else f"{language}/"
+
+
+def output_file(key: str, language: str, default: str) -> str:
+    """The file for a page key: "partners/x/" -> "ko/partners/x/index.html"."""
+    path = lang_prefix(language, default) + key
+    return path + "index.html" if path.endswith("/") or path == "" else path
+
+
+class Linker:
+    """Relative links from one page: `to("benefits/")` from partners/x/ gives "../../benefits/"."""
+
+    def __init__(self, key: str, language: str, default: str, base_url: str, absolute: bool = False):
+        self.depth = key.count("/")
+        self.prefix = lang_prefix(language, default)
+        if absolute:  # the 404 page is served at any depth: use absolute paths
+            root = urlsplit(base_url).path or "/"
+            self.site_root, self.lang_root = root, root + self.prefix
+        else:
+            self.lang_root = "../" * self.depth
+            self.site_root = "../" * (self.depth + self.prefix.count("/"))
+
+    def to(self, key: str) -> str:
+        return (self.lang_root + key) or "./"
+
+    def to_language(self, key: str, language: str, default: str) -> str:
+        return (self.site_root + lang_prefix(language, default) + key) or "./"
+
+    def asset(self, name: str) -> str:
+        return self.site_root + ASSETS + name
+
+    def root_file(self, path: str) -> str:
+        return self.site_root + path

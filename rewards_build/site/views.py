@@ -1,0 +1,304 @@
+"""The page contexts: frozen records of what a template shows, every value already computed.
+
+Names ending in `_url` are links; everything else is display text (escaped by the template) or a
+code used for styling and filtering (a state, a listing type).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+    current: bool = False
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Chrome:
+    """What every page shares: language, relative roots, navigation and language switcher."""
+
+    lang: str
+    site_title: str
+    title: str
+    description: str
+    base: str  # relative prefix to this language's home, e.g. "../../"
+    assets_url: str  # relative prefix to the shared assets folder
+    canonical_url: str
+    nav: tuple[Link, ...]
+    languages: tuple[Link, ...]
+    edit_url: str | None = None  # "edit this page": the content file that produced it
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file. `template` None means `context` is serialised as JSON, or written as is."""
+
+    output: str  # relative to the site root, POSIX
+    template: str | None
+    context: Any
+
+
+# --- Partner pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    label: str
+    url: str
+    hint: str = ""  # e.g. the file the pull request edits
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str
+    level: int
+    title: str
+    message: str
+    action: Action | None
+
+
+@dataclass(frozen=True, slots=True)
+class TierView:
+    name: str  # "" when no offer is live yet
+    sales: str
+    next_name: str
+    needed: str
+    percent: int
+    progress_label: str
+    unlocks: tuple[Link, ...]  # what the next tier unlocks
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    id: str
+    name: str
+    listing_type: str
+    listing_type_label: str
+    status: str
+    status_label: str
+    live_date: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    name: str
+    email: str
+    phone: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitRow:
+    title: str
+    url: str
+    state: str
+    state_label: str
+    detail: str
+    quantity: str
+    action: Action | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferBenefits:
+    offer_id: str
+    offer_name: str
+    listing_type_label: str
+    rows: tuple[BenefitRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    benefit: str
+    offer: str
+    phase: str
+    date: str
+    status: str
+    status_label: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sponsorship:
+    title: str
+    url: str
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerContext:
+    chrome: Chrome
+    id: str
+    name: str
+    mpn_id: str
+    file: str  # the YAML file that produced the page
+    edit_url: str
+    json_url: str
+    opted_out: bool
+    tier: TierView
+    offers: tuple[OfferRow, ...]
+    alerts: tuple[Alert, ...]
+    contacts: tuple[ContactRow, ...]
+    assign_contact: Action
+    sales: tuple[OfferBenefits, ...]
+    technical: tuple[OfferBenefits, ...]
+    phases: tuple[str, ...]
+    sponsorships: tuple[Sponsorship, ...]
+    requests: tuple[RequestRow, ...]
+    request_action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRow:
+    """A partner as the partners index lists it; kept in the manifest so that a one-partner
+    rebuild can re-render the index without loading every other partner."""
+
+    id: str
+    name: str
+    tier_id: str
+    listing_types: tuple[str, ...]
+    live_offers: int
+    alerts: int
+    urgent: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartnerRow:
+        return cls(**{**data, "listing_types": tuple(data["listing_types"])})
+
+
+# --- Other pages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    name: str
+    url: str
+    tier: str
+    tier_id: str
+    listing_types: str
+    listing_type_codes: str
+    alerts: str
+    alert_count: int
+    urgent: bool
+    search: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnersIndexContext:
+    chrome: Chrome
+    rows: tuple[IndexRow, ...]
+    count: str
+    listing_types: tuple[Link, ...]  # label, code in url
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRow:
+    title: str
+    url: str
+    category: str
+    category_label: str
+    listing_types: str
+    listing_type_codes: str
+    tier: str
+    tier_id: str
+    tier_rank: int
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogContext:
+    chrome: Chrome
+    rows: tuple[CatalogRow, ...]
+    categories: tuple[Link, ...]
+    listing_types: tuple[Link, ...]
+    tiers: tuple[Link, ...]
+    json_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityRow:
+    tier: str
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitContext:
+    chrome: Chrome
+    title: str
+    category_label: str
+    stage: str
+    description: Markup
+    listing_types: tuple[str, ...]
+    unlock_tier: str
+    conditions: tuple[str, ...]
+    quantity_label: str
+    quantities: tuple[QuantityRow, ...]
+    delivery: str
+    request_form_url: str
+    catalog_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TierRow:
+    name: str
+    threshold: str
+    unlocks: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingTypeRow:
+    label: str
+    gets: str
+    benefits: int
+
+
+@dataclass(frozen=True, slots=True)
+class HomeContext:
+    chrome: Chrome
+    program_year: str
+    stages: tuple[str, ...]
+    tiers: tuple[TierRow, ...]
+    listing_types: tuple[ListingTypeRow, ...]
+    getting_started_tips: tuple[Link, ...]
+    catalog_url: str
+    partners_url: str
+    toolkit_url: str
+    tips_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextPage:
+    """A toolkit page, or one tip."""
+
+    id: str
+    title: str
+    summary: str
+    url: str
+    body: Markup
+    meta: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListContext:
+    chrome: Chrome
+    intro: str
+    items: tuple[TextPage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextContext:
+    chrome: Chrome
+    page: TextPage
+    back: Link
+
+
+@dataclass(frozen=True, slots=True)
+class NotFoundContext:
+    chrome: Chrome

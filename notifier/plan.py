@@ -72,7 +72,7 @@ class History:
                 continue
             if k.kind == TIP:
                 had.add((k.partner, k.contact, k.subject))
-                if r.state == "sent" and (who not in last_tip or last_tip[who] < r.on):
+                if who not in last_tip or last_tip[who] < r.on:  # a refused tip also counts for cadence
                     last_tip[who] = r.on
             else:
                 n = _reminder_number(k.period)

@@ -1,0 +1,135 @@
+"""A real SMTP server (aiosmtpd) on a free loopback port, created in the test's own event loop, with
+a handler that can be told to misbehave. Notify runs in a worker thread (it has its own loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import io
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from notifier.command import Options, notify
+from rewards_build.config import SiteConfig
+from rewards_build.model import Content
+
+# A rule sees (phase, address or None, how many times this phase has been seen) and returns a reply
+# such as "451 4.3.0 try later", "drop" (close the connection without a reply), "slow:SECONDS",
+# or None to behave.
+Rule = Callable[[str, str | None, int], str | None]
+
+
+@dataclass
+class Handler:
+    rule: Rule = lambda phase, address, n: None
+    received: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    async def _apply(self, server: SMTP, phase: str, address: str | None) -> str | None:
+        self.seen[phase] = self.seen.get(phase, 0) + 1
+        reply = self.rule(phase, address, self.seen[phase])
+        if reply is None:
+            return None
+        if reply == "drop":
+            server.transport.close()
+            return "drop"
+        if reply.startswith("slow:"):
+            await asyncio.sleep(float(reply[5:]))
+            return None
+        return reply
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          options: list[str]) -> str:
+        reply = await self._apply(server, "MAIL", address)
+        if reply:
+            return reply
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          options: list[str]) -> str:
+        reply = await self._apply(server, "RCPT", address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = await self._apply(server, "DATA", None)
+        if reply:
+            return reply
+        self.received.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 2.0.0 queued"
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.received]
+
+
+@dataclass
+class Server:
+    handler: Handler
+    port: int
+    server: asyncio.AbstractServer
+
+
+async def start_server(handler: Handler, tls_context: object = None, require_starttls: bool = False) -> Server:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(handler, hostname="test.local", tls_context=tls_context, require_starttls=require_starttls),
+        "127.0.0.1",
+        0,
+    )
+    return Server(handler, server.sockets[0].getsockname()[1], server)
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[Server]:
+    server = await start_server(Handler())
+    yield server
+    server.server.close()
+
+
+@dataclass
+class RunResult:
+    code: int
+    out: str
+    err: str
+
+
+async def run_notify(site: SiteConfig, content: Content, options: Options,
+                     **send_overrides: object) -> RunResult:
+    """One notify run, as cron would start it, in a worker thread so the test loop keeps serving."""
+    out, err = io.StringIO(), io.StringIO()
+    overrides = {"backoff_seconds": 0.01, **send_overrides}
+    code = await asyncio.to_thread(notify, site, content, options, send_overrides=overrides, stdout=out, stderr=err)
+    return RunResult(code, out.getvalue(), err.getvalue())
+
+
+def ledger_rows(site: SiteConfig) -> list[dict[str, object]]:
+    db = sqlite3.connect(site.notifier.ledger)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM items ORDER BY partner, contact, kind")]
+    finally:
+        db.close()
+
+
+def states(site: SiteConfig) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in ledger_rows(site):
+        counts[str(row["state"])] = counts.get(str(row["state"]), 0) + 1
+    return counts
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path

@@ -33,7 +33,6 @@ from rewards_build.model import Content, Partner
 from .plan import Envelope, Item
 
 
-
 class _UrlListHeader(UnstructuredHeader):
     """List-Unsubscribe: <url>. Left as written, never turned into encoded words (a long URL has no
     whitespace to fold at, and the default folder would encode it, which no mail client reads)."""

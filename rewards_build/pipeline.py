@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import crossrules, modelbuild, schema_check
 from .config import SiteConfig, site_config_from
-from .model import Content, Program
+from .model import Content
 from .problems import Problem
 from .source import Source
 from .yamlload import parse_yaml, read_text, split_front_matter
@@ -69,54 +69,60 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
 def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, list[Problem]]:
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir)
-    # 2. Read and parse every file, then check each against its schema.
-    for src in [program_src, *sources]:
-        _read(src, content_dir / src.rel, markdown=src.kind in ("tip", "toolkit"))
-        if src.data is not None:
-            src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
-    # 3. The program comes first: every other file is checked against its tiers and languages.
-    program = None
-    if program_src.data is not None and not program_src.problems:
-        program = modelbuild.program_from(program_src.data, program_src.rel)
-        crossrules.check_program(program_src, program)
-    if program is None or program_src.problems:
+    # 2. The program comes first: every other file is checked against its tiers and languages.
+    _parse(program_src, content_dir)
+    if program_src.data is None or program_src.problems:
+        for src in sources:  # still report what each file says on its own
+            _parse(src, content_dir)
         return None, _collect([program_src, *sources], problems)
-    # 4. Model each file that is valid on its own, then the rules across files.
-    content = _model(program, sources, today)
-    all_problems = _collect([program_src, *sources], problems)
-    return (content if not all_problems else None), all_problems
-
-
-def _model(program: Program, sources: list[Source], today: dt.date) -> Content:
-    by_kind: dict[str, list[Source]] = {kind: [] for kind, _suffix in FOLDERS.values()}
-    for src in sources:
-        if src.data is not None and not src.problems:
-            by_kind[src.kind].append(src)
-    benefits = {}
-    for src in by_kind["benefit"]:
-        benefit = modelbuild.benefit_from(src.data, src.rel, program)
-        crossrules.check_benefit(src, benefit, program)
-        benefits[benefit.id] = benefit
+    program = modelbuild.program_from(program_src.data, program_src.rel)
+    crossrules.check_program(program_src, program)
+    problems.extend(program_src.problems)
+    # 3. The catalog: benefits, tips and toolkit pages, each valid on its own, then against the program.
+    content = Content(program, {}, {}, (), ())
     tips, toolkit = [], []
-    for src in by_kind["tip"]:
-        tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
-        crossrules.check_tip(src, tip.tiers, tip.translations, program)
-        tips.append(tip)
-    for src in by_kind["toolkit"]:
-        page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
-        crossrules.check_tip(src, (), page.translations, program)
-        toolkit.append(page)
-    content = Content(program, benefits, {}, tuple(sorted(tips, key=lambda t: (t.order, t.id))),
-                      tuple(sorted(toolkit, key=lambda t: (t.order, t.id))))
-    offer_owners: dict[str, str] = {}
-    for src in by_kind["partner"]:
-        crossrules.check_dates(src, today)
-        if src.problems:
+    for src in sources:
+        if src.kind == "partner":
             continue
-        partner = modelbuild.partner_from(src.data, src.rel)
-        crossrules.check_partner(src, partner, content, today, offer_owners)
-        content.partners[partner.id] = partner
-    return content
+        if _parse(src, content_dir):
+            if src.kind == "benefit":
+                benefit = modelbuild.benefit_from(src.data, src.rel, program)
+                crossrules.check_benefit(src, benefit, program)
+                content.benefits[benefit.id] = benefit
+            elif src.kind == "tip":
+                tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
+                crossrules.check_tip(src, tip.tiers, tip.translations, program)
+                tips.append(tip)
+            else:
+                page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
+                crossrules.check_tip(src, (), page.translations, program)
+                toolkit.append(page)
+        problems.extend(src.problems)
+    # 4. Partners, one at a time, so memory holds the model and not every file's text and data.
+    offer_owners: dict[str, str] = {}
+    for src in sources:
+        if src.kind != "partner":
+            continue
+        if _parse(src, content_dir):
+            crossrules.check_dates(src, today)
+            if not src.problems:
+                partner = modelbuild.partner_from(src.data, src.rel)
+                crossrules.check_partner(src, partner, content, today, offer_owners)
+                content.partners[partner.id] = partner
+        problems.extend(src.problems)
+        src.text, src.data, src.body, src._locator = "", None, "", None
+    if problems:
+        return None, sorted(problems)
+    return replace(content, tips=tuple(sorted(tips, key=lambda t: (t.order, t.id))),
+                   toolkit=tuple(sorted(toolkit, key=lambda t: (t.order, t.id)))), []
+
+
+def _parse(src: Source, content_dir: Path) -> bool:
+    """Read, parse and schema-check one file; True when its data can be modelled."""
+    _read(src, content_dir / src.rel, markdown=src.kind in ("tip", "toolkit"))
+    if src.data is not None:
+        src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
+    return src.data is not None and not src.problems
 
 
 def _discover(content_dir: Path) -> tuple[Source, list[Source], list[Problem]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -21,17 +21,51 @@ MAX_FILE_BYTES = 1_000_000  # a partner file is a few KB; anything near this siz
 _BOM = b"\xef\xbb\xbf"
 
 
-class _ContentLoader(yaml.CSafeLoader):
-    """CSafeLoader plus duplicate-key and alias detection; problems are collected, not raised."""
+MAX_FLOW_DEPTH = 100  # libyaml's C composer recurses per level and crashes far deeper than any content needs
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+_TIMESTAMP, _MERGE = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"
+
+
+class _ContentLoader(yaml.CSafeLoader):
+    """The C parser and composer, with PyYAML's implicit typing, and a lean builder of plain data.
+
+    The builder replaces PyYAML's generic constructor: it makes dicts, lists and scalars directly,
+    records duplicate keys and aliases as problems instead of silently resolving them, and keeps
+    timestamps as the text the author wrote.
+    """
+
+    _resolved: ClassVar[dict[tuple[str, bool], str]] = {}  # shared on purpose: same tags in every file
+
+    def resolve(self, kind, value, implicit):
+        # Content repeats the same keys and enum values thousands of times: remember their tags.
+        if kind is yaml.ScalarNode and implicit[0]:
+            key = (value, implicit[1])
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 50_000:
+                    self._resolved[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node, current_index):  # no path resolvers: nothing to track
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def build(self) -> Any:
+        node = self.get_single_node()
         self.found: list[tuple[yaml.Mark, str]] = []
         self.fatal = False  # the data must not be used (an alias could expand it without bound)
+        self._seen: set[int] = set()
+        return None if node is None else self._build(node)
 
-    def construct_object(self, node, deep=False):
-        if node in self.constructed_objects or node in self.recursive_objects:
-            # Only an alias can reach an already-built node. One report per file is enough.
+    def _build(self, node: yaml.Node) -> Any:
+        if id(node) in self._seen:
+            # Only an alias reaches a node twice. One report per file is enough.
             if not self.fatal:
                 mark = node.start_mark
                 self.found.append((mark, f"the value anchored here (line {mark.line + 1}) is reused by an alias; "
@@ -39,38 +73,64 @@ class _ContentLoader(yaml.CSafeLoader):
                                          "value out in full"))
             self.fatal = True
             return None
-        return super().construct_object(node, deep)
+        self._seen.add(id(node))
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return self._scalar(node)
+        if kind is yaml.SequenceNode:
+            return [self._build(item) for item in node.value]
+        return self._mapping(node)
 
-    def construct_mapping(self, node, deep=False):
-        if not isinstance(node, yaml.MappingNode):
-            raise yaml.constructor.ConstructorError(None, None, "expected a mapping", node.start_mark)
-        mapping: dict[Any, Any] = {}
-        seen: dict[Any, yaml.Node] = {}
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            return node.value
+        if tag == _INT:
+            return self.construct_yaml_int(node)
+        if tag == _BOOL:
+            return self.bool_values[node.value.lower()]
+        if tag == _NULL:
+            return None
+        if tag == _FLOAT:
+            return self.construct_yaml_float(node)
+        self.found.append((node.start_mark, f"the tag {tag} is not allowed in content; remove it"))
+        return node.value
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 self.found.append((key_node.start_mark, "merge keys (<<) are not allowed in content: "
                                                         "write the keys out"))
                 continue
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str):
-                self.found.append((key_node.start_mark, f"key {key_node.value!r} must be text; quote it: "
-                                                        f"\"{key_node.value}\""))
+            if type(key_node) is not yaml.ScalarNode or key_node.tag not in (_STR, _TIMESTAMP):
+                shown = key_node.value if type(key_node) is yaml.ScalarNode else "..."
+                self.found.append((key_node.start_mark, f"key {shown!r} must be text; quote it: \"{shown}\""))
                 continue
-            if key in seen:
-                first = seen[key].start_mark
-                self.found.append((key_node.start_mark, f"duplicate key '{key}' (first at line {first.line + 1}); "
+            key = key_node.value
+            if key in mapping:
+                self.found.append((key_node.start_mark, f"duplicate key '{key}' (first at line {first_line[key]}); "
                                                         "YAML would keep only the last one: remove one of them"))
                 continue
-            seen[key] = key_node
-            mapping[key] = self.construct_object(value_node, deep=deep)
+            first_line[key] = key_node.start_mark.line + 1
+            mapping[key] = self._build(value_node)
         return mapping
 
 
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    return node.value
-
-
-_ContentLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+def _flow_depth_exceeded(text: str) -> int | None:
+    """Offset of the first bracket nested deeper than MAX_FLOW_DEPTH, if any (cheap unless brackets abound)."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return None
+    depth = 0
+    for offset, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return offset
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +177,19 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> Loaded:
         return Loaded(None, text, (Problem(shown, line + line_offset, col,
                                            f"control character U+{ord(bad.group()):04X} is not allowed in YAML; "
                                            "remove it"),), line_offset)
+    deep = _flow_depth_exceeded(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        col = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        return Loaded(None, text, (Problem(shown, line + line_offset, col,
+                                           f"brackets nested more than {MAX_FLOW_DEPTH} levels deep; content never "
+                                           "needs this"),), line_offset)
     loader = _ContentLoader(text)
     try:
-        data = loader.get_single_data()
+        data = loader.build()
+    except RecursionError:
+        return Loaded(None, text, (Problem(shown, 1 + line_offset, 1, "values nested too deeply to read; content "
+                                                                      "never needs this"),), line_offset)
     except yaml.MarkedYAMLError as exc:
         return Loaded(None, text, (_syntax_problem(exc, text, shown, line_offset),), line_offset)
     except yaml.YAMLError as exc:

@@ -81,6 +81,10 @@ CASES = [
                                "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"),
      [f"{ACME}:1:4: the value anchored here (line 1) is reused by an alias; anchors and aliases (&name, *name) are "
       "not allowed in content: write each value out in full"]),
+    ("deep-brackets", write(ACME, "id: acme\nnote: " + "[" * 150_000 + "]" * 150_000 + "\n"),
+     [f"{ACME}:2:107: brackets nested more than 100 levels deep; content never needs this"]),
+    ("python-tag", replace("name: Acme Software", "name: !!python/object:os.system echo"),
+     [f"{ACME}:2:7: the tag tag:yaml.org,2002:python/object:os.system is not allowed in content; remove it"]),
     ("merge-key", replace("owner: {name: Ana Owner, email: ana@acme.test, status: active}",
                           "owner:\n      <<: {status: active}\n      name: Ana Owner"),
      [f"{ACME}:12:7: merge keys (<<) are not allowed in content: write the keys out",

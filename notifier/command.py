@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from rewards_build.clock import add_today_argument, today_from
 from rewards_build.config import SiteConfig
 from rewards_build.model import Content
 
@@ -34,8 +35,7 @@ PENDING_BATCH = 100  # messages recorded pending in one transaction, just before
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="plan as of this day (default: the system date)")
+    add_today_argument(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="write .eml files and index.html to the outbox; send nothing, leave the ledger alone")
     parser.add_argument("--outbox", type=Path, metavar="DIR", help="dry-run folder (default: notifier.outbox)")
@@ -80,7 +80,7 @@ class Report:
 
 def run(args: argparse.Namespace) -> int:
     """The CLI entry: load and validate content, then notify (or show the ledger's status)."""
-    today = args.today or dt.date.today()
+    today = today_from(args)
     site, content, code = _load(Path(args.site), today, sys.stderr)
     if site is None:
         return code

@@ -18,6 +18,7 @@ from .model import (
     Category,
     Condition,
     Content,
+    Delivery,
     ListingType,
     Offer,
     OfferStatus,
@@ -25,6 +26,7 @@ from .model import (
     Partner,
     Program,
     Revocation,
+    TechnicalRequest,
     Tier,
 )
 
@@ -33,8 +35,8 @@ class BenefitState(StrEnum):
     LOCKED = "locked"
     AVAILABLE = "available"
     EXPIRING = "expiring"  # available, and expiring within the warning window
-    AWAITING_CONTACT = "awaiting-contact"  # sales-marketing benefit activated; the team has not called yet
-    ACTIVATED = "activated"  # activated; no contact from the team is owed (technical benefits)
+    AWAITING_CONTACT = "awaiting-contact"  # activated; the rewards team owes a call and has not made it yet
+    ACTIVATED = "activated"  # activated or requested; no call from the team is owed (self-serve, technical)
     CONTACTED = "contacted"
     COMPLETED = "completed"
     EXPIRED = "expired"
@@ -101,6 +103,7 @@ class BenefitStatus:
     deadline: dt.date | None = None  # transact: the next yearly completion deadline
     quantity: int | None = None
     revocation: Revocation | None = None
+    request: TechnicalRequest | None = None  # the latest technical request for it, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +252,16 @@ def _latest_activation(partner: Partner, offer: Offer, benefit: Benefit) -> Acti
     return max(matches, key=lambda a: a.date) if matches else None
 
 
+def _latest_request(partner: Partner, offer: Offer, benefit: Benefit) -> TechnicalRequest | None:
+    matches = [r for r in partner.technical_requests if r.benefit == benefit.id and r.offer in (None, offer.id)]
+    return max(matches, key=lambda r: r.date) if matches else None
+
+
+def owes_contact(benefit: Benefit) -> bool:
+    """Activating it starts the rewards team's one-week promise to call the marketing contact."""
+    return benefit.category is Category.SALES_MARKETING and benefit.delivery is Delivery.REWARDS_TEAM
+
+
 def _team_contact_for(partner: Partner, activation: Activation) -> dt.date | None:
     dates = [
         c.date
@@ -287,7 +300,7 @@ def benefit_status(
             return BenefitStatus(state=BenefitState.COMPLETED, **base)
         if expires_on is not None and today >= expires_on:
             return BenefitStatus(state=BenefitState.EXPIRED, **base)
-        if benefit.category is not Category.SALES_MARKETING:
+        if not owes_contact(benefit):
             return BenefitStatus(state=BenefitState.ACTIVATED, **base)
         contacted_on = _team_contact_for(partner, activation)
         if contacted_on is not None:
@@ -299,6 +312,12 @@ def benefit_status(
             overdue=waiting > timing.contact_within_days,
             **base,
         )
+
+    request = _latest_request(partner, offer, benefit)
+    if request is not None and request.status != "declined":
+        base["request"] = request
+        done = request.status == "completed"
+        return BenefitStatus(state=BenefitState.COMPLETED if done else BenefitState.ACTIVATED, **base)
 
     reasons: list[LockReason] = []
     unlock_tier = needed = None

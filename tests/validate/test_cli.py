@@ -1,0 +1,97 @@
+"""`rewards validate` and `rewards report` as a user runs them: exit codes, output formats, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def rewards(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rewards_build", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_example_content_is_valid() -> None:
+    run = rewards("validate", "--today", "2026-11-24")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout == ""
+    assert "valid: 14 partners" in run.stderr
+
+
+def test_invalid_content_exits_1_with_every_problem(mini: Path) -> None:
+    acme = mini / "content/partners/acme.yml"
+    acme.write_text(acme.read_text().replace("language: en", "language: kr").replace("status: live", "status: on"))
+    run = rewards("validate", "--today", "2026-11-24", cwd=mini)
+    assert run.returncode == 1
+    assert run.stdout.splitlines() == [
+        "content/partners/acme.yml:9:13: offers[0].status: found the boolean true (YAML reads the unquoted on as the "
+        "boolean true; if you mean the text, quote it: \"on\"); allowed: draft, live, delisted",
+        "content/partners/acme.yml:17:13: offers[1].status: found the boolean true (YAML reads the unquoted on as the "
+        "boolean true; if you mean the text, quote it: \"on\"); allowed: draft, live, delisted",
+    ]
+    assert "Traceback" not in run.stderr
+
+
+def test_github_format_prints_annotations(mini: Path) -> None:
+    acme = mini / "content/partners/acme.yml"
+    acme.write_text(acme.read_text().replace("email: bo@acme.test", "email: info@acme.test"))
+    run = rewards("validate", "--format", "github", "--today", "2026-11-24", cwd=mini)
+    assert run.returncode == 1
+    assert run.stdout == (
+        "::error file=content/partners/acme.yml,line=21,col=12,title=rewards validate::marketing_contacts[0].email: "
+        "info@acme.test is a shared alias (info@); mail to shared mailboxes is lost: give a person's address\n")
+
+
+def test_json_format_is_machine_readable(mini: Path) -> None:
+    (mini / "content/benefits/toolkit.yml").write_text("id: toolkit\n")
+    run = rewards("validate", "--format", "json", "--today", "2026-11-24", cwd=mini)
+    assert run.returncode == 1
+    problems = json.loads(run.stdout)
+    assert {"path": "content/benefits/toolkit.yml", "line": 1, "column": 1,
+            "message": "missing required key 'title' in (top level)"} in problems
+    assert all(set(p) == {"path", "line", "column", "message"} for p in problems)
+
+
+def test_missing_site_config_is_a_usage_error(tmp_path: Path) -> None:
+    run = rewards("validate", "--site", str(tmp_path / "nope.yml"))
+    assert run.returncode == 2
+    assert run.stdout.strip().endswith("nope.yml:1:1: file not found")
+
+
+def test_invalid_site_config_is_a_usage_error(mini: Path) -> None:
+    site = mini / "site.yml"
+    site.write_text(site.read_text().replace("base_url: https://rewards.test/", "base_url: rewards.test"))
+    run = rewards("validate", cwd=mini)
+    assert run.returncode == 2
+    assert run.stdout == ("site.yml:2:11: base_url: found the text 'rewards.test'; expected an http:// or https:// "
+                          "address\n")
+
+
+def test_bad_today_is_a_usage_error() -> None:
+    run = rewards("validate", "--today", "24/11/2026")
+    assert run.returncode == 2
+    assert "expected a date YYYY-MM-DD, found '24/11/2026'" in run.stderr
+
+
+def test_report_shows_tier_unlocked_benefits_and_escalations() -> None:
+    run = rewards("report", "--today", "2026-11-24")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Proseware (proseware-top-tier): tier $4M (the top), $4,165,000 billed" in out
+    assert "A. Datum Identity (adatum-awaiting-contact): tier $25K, $31,800 billed; $18,200 more for $50K" in out
+    assert "! contact-overdue (level 1) adatum-identity-guard marketplace-blog-feature" in out
+    assert "! assign-contact (level 1): Assign a marketing contact" in out
+    assert "! open-ticket (level 2)" in out
+    assert "unlocked, ready to activate:" in out
+
+
+def test_report_refuses_invalid_content(mini: Path) -> None:
+    (mini / "content/partners/acme.yml").write_text("id: [\n")
+    run = rewards("report", cwd=mini)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.startswith("content/partners/acme.yml:2:1: YAML syntax error")

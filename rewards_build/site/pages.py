@@ -66,7 +66,8 @@ def chrome(site: Site, key: str, language: str, title: str, description: str = "
     section = key.split("/", 1)[0] + "/" if "/" in key else ""
     nav = tuple(Link(f.gettext(label), link.to(target), current=(target == section)) for target, label in NAV)
     switch = tuple(
-        Link(labels.LANGUAGE_NAMES.get(other, other), link.to_language(key, other, site.default),
+        Link(labels.LANGUAGE_NAMES.get(other, other),
+             link.to_language("" if key == urls.NOT_FOUND else key, other, site.default),
              current=(other == language), lang=other)
         for other in site.languages
     )

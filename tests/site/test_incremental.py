@@ -1,0 +1,131 @@
+"""Incremental builds equal clean builds byte for byte; failed builds leave the old site as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from site_helpers import SiteCopy, copy_site, stamps, tree
+
+from rewards_build.site.write import leftovers
+
+PARTNER = "content/partners/adatum-awaiting-contact.yml"
+
+
+def test_rebuild_with_nothing_changed_rewrites_no_file(site_copy: SiteCopy, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = stamps(out)
+    result, log = site_copy.build(out)
+    assert result.exit_code == 0 and result.mode == "nothing", log
+    assert result.written == 0
+    assert stamps(out) == before
+
+
+def test_touching_a_file_without_changing_it_rewrites_no_page(site_copy: SiteCopy, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = {k: v for k, v in stamps(out).items() if not k.startswith(".")}
+    (site_copy.root / PARTNER).touch()
+    result, _ = site_copy.build(out)
+    assert result.written == 0
+    assert {k: v for k, v in stamps(out).items() if not k.startswith(".")} == before
+
+
+def test_one_partner_change_rerenders_only_its_pages_and_indexes_and_equals_a_clean_build(
+        tmp_path: Path) -> None:
+    copy = copy_site(tmp_path / "repo")
+    incremental = tmp_path / "b"
+    copy.build(incremental)
+    path = copy.root / PARTNER
+    path.write_text(path.read_text().replace("name: A. Datum Identity\n", "name: A. Datum Identity Group\n"))
+
+    result, log = copy.build(incremental)
+    assert result.exit_code == 0 and result.mode == "partial", log
+    changed = {"partners/adatum-awaiting-contact/index.html", "ko/partners/adatum-awaiting-contact/index.html",
+               "api/partners/adatum-awaiting-contact.json", "partners/index.html", "ko/partners/index.html"}
+    assert result.written == len(changed)
+
+    clean = tmp_path / "c"
+    copy.build(clean, clean=True)
+    assert tree(incremental) == tree(clean)
+
+
+def test_template_change_rebuilds_what_depends_on_it_and_equals_a_clean_build(site_copy: SiteCopy,
+                                                                               tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    site_copy.build(out)
+    template = site_copy.templates / "benefit.html"
+    template.write_text(template.read_text().replace("<dl class=\"facts\">", "<dl class=\"facts details\">"))
+    result, _ = site_copy.build(out)
+    assert result.mode == "full"
+    assert 0 < result.written < result.written + result.unchanged
+    clean = tmp_path / "c"
+    site_copy.build(clean)
+    assert tree(out) == tree(clean)
+
+
+def test_deleted_partner_pages_disappear(site_copy: SiteCopy, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    assert (out / "partners/trey-list-only/index.html").exists()
+    (site_copy.content / "partners/trey-list-only.yml").unlink()
+    result, log = site_copy.build(out)
+    assert result.exit_code == 0, log
+    assert not (out / "partners/trey-list-only").exists()
+    assert not (out / "ko/partners/trey-list-only").exists()
+    assert not (out / "api/partners/trey-list-only.json").exists()
+    assert "trey-list-only" not in (out / "partners/index.html").read_text()
+    clean = tmp_path / "clean"
+    site_copy.build(clean)
+    assert tree(out) == tree(clean)
+
+
+def test_broken_template_leaves_the_old_site_unchanged(site_copy: SiteCopy, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = tree(out, skip=())
+    partner = site_copy.templates / "partner.html"
+    partner.write_text(partner.read_text().replace("{% endblock %}", "{% endfor %}"))
+    result, log = site_copy.build(out)
+    assert result.exit_code == 1
+    assert "was left as it was" in log
+    assert tree(out, skip=()) == before
+    assert leftovers(out) == []
+
+
+def test_template_error_on_first_build_leaves_no_folder(site_copy: SiteCopy, tmp_path: Path) -> None:
+    (site_copy.templates / "home.html").write_text("{{ page.no_such_field }}")
+    out = tmp_path / "site"
+    result, _ = site_copy.build(out)
+    assert result.exit_code == 1
+    assert not out.exists()
+    assert leftovers(out) == []
+
+
+def test_invalid_content_prints_located_problems_and_keeps_the_old_site(site_copy: SiteCopy,
+                                                                        tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = tree(out, skip=())
+    path = site_copy.root / PARTNER
+    path.write_text(path.read_text().replace("listing_type: transact", "listing_type: barter"))
+    result, log = site_copy.build(out)
+    assert result.exit_code == 1
+    assert "content/partners/adatum-awaiting-contact.yml:11:" in log, log
+    assert "rewards-partial-" not in log  # the path the user edits, not the shadow copy
+    assert tree(out, skip=()) == before
+    assert leftovers(out) == []
+
+
+def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) -> None:
+    import datetime as dt
+
+    out = tmp_path / "site"
+    site_copy.build(out)
+    result, _ = site_copy.build(out, today=dt.date(2026, 11, 25))
+    assert result.mode == "full" and result.written > 0
+    clean = tmp_path / "clean"
+    site_copy.build(clean, today=dt.date(2026, 11, 25))
+    assert tree(out) == tree(clean)
+    shutil.rmtree(clean)

@@ -79,8 +79,8 @@ def main() -> None:
     from bench.generate import generate
 
     print(f"$ python bench/validate.py --partners {' '.join(map(str, args.partners))} --repeat {args.repeat}")
-    print(f"| partners | files | floor (YAML only) s | validate s | ratio | floor peak MB | validate peak MB "
-          f"| files/s |")
+    print("| partners | files | floor (YAML only) s | validate s | ratio | floor peak MB | validate peak MB "
+          "| files/s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.partners:
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,167 @@
+"""End to end in headless Chromium: what a partner does on the site, and that content never runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, static_server
+from site_helpers import copy_site
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium package is not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: Path) -> Iterator[str]:
+    with static_server(built_site) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+def test_partner_journey_home_to_overdue_alert_tabs_and_korean(page, base_url: str) -> None:
+    page.goto(base_url)
+    assert page.locator("h1").inner_text() == "Marketplace Rewards"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
+
+    search = page.get_by_label("Find a partner")
+    search.fill("adatum")
+    visible = page.locator("table.partners tbody tr:visible")
+    assert visible.count() == 1
+    visible.get_by_role("link").click()
+
+    assert page.locator("h1").inner_text() == "A. Datum Identity"
+    alert = page.locator(".alert.kind-contact-overdue")
+    assert alert.is_visible()
+    assert "Activation overdue for contact" in alert.inner_text()
+
+    overview_tab = page.get_by_role("tab", name="Overview")
+    sales_tab = page.get_by_role("tab", name="Sales and marketing benefits")
+    assert overview_tab.get_attribute("aria-selected") == "true"
+    assert not page.locator("#sales-marketing").is_visible()
+    sales_tab.click()
+    assert sales_tab.get_attribute("aria-selected") == "true"
+    assert page.locator("#sales-marketing").is_visible()
+    assert not page.locator("#overview").is_visible()
+    assert "day 10, contact overdue" in page.locator("#sales-marketing").inner_text()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("tab", name="Technical benefits").get_attribute("aria-selected") == "true"
+
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="한국어").click()
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.url.endswith("/ko/partners/adatum-awaiting-contact/")
+    assert page.locator("#alerts-title").inner_text() == "알림"
+    assert page.console_errors == []
+
+
+def test_assign_contact_step_links_to_the_partner_file_in_the_editor(page, base_url: str) -> None:
+    page.goto(base_url + "partners/northwind-no-contact/#sales-marketing")
+    assert page.locator("#sales-marketing").is_visible()
+    step = page.locator("#sales-marketing .step")
+    link = step.get_by_role("link", name="Assign a marketing contact")
+    assert link.get_attribute("href") == ("https://github.com/example/marketplace-rewards/edit/main/"
+                                          "content/partners/northwind-no-contact.yml")
+    assert page.console_errors == []
+
+
+def test_catalog_filters_by_category(page, base_url: str) -> None:
+    page.goto(base_url + "benefits/")
+    items = page.locator("ul.catalog li.item")
+    total = items.count()
+    page.get_by_label("Category").select_option("technical")
+    shown = page.locator("ul.catalog li.item:visible")
+    assert 0 < shown.count() < total
+    for i in range(shown.count()):
+        assert shown.nth(i).get_attribute("data-category") == "technical"
+    assert page.console_errors == []
+
+
+def test_without_javascript_lists_are_complete_and_all_sections_show(browser, built_site: Path,
+                                                                     base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "partners/")
+    rows = page.locator("table.partners tbody tr")
+    assert rows.count() == len(list((built_site / "api/partners").glob("*.json")))
+    assert not page.locator("form[data-filter]").is_visible()
+    page.goto(base_url + "partners/adatum-awaiting-contact/")
+    for panel in ("#overview", "#sales-marketing", "#technical"):
+        assert page.locator(panel).is_visible()
+    page.get_by_role("link", name="Technical benefits").click()
+    assert page.url.endswith("#technical")
+    context.close()
+
+
+XSS = '<script>window.__xss = "script"; alert(1)</script>'
+MARKDOWN_XSS = f"""Safe text.
+
+{XSS}
+
+<img src="x.png" onerror="window.__xss = 'onerror'; alert(2)">
+
+[click me](javascript:window.__xss='link';alert(3))
+
+<a href="javascript:alert(4)" onclick="window.__xss='onclick'">also me</a>
+"""
+
+
+def test_content_with_xss_payloads_runs_no_script(browser, tmp_path: Path) -> None:
+    copy = copy_site(tmp_path / "repo")
+    benefit = copy.content / "benefits/marketplace-blog-feature.yml"
+    text = benefit.read_text()
+    start = text.index("description: |")
+    end = text.index("\n", text.index("\n  ", start) + 1)
+    indented = "\n".join("  " + line if line else "" for line in MARKDOWN_XSS.splitlines())
+    benefit.write_text(text[:start] + "description: |\n" + indented + text[end:])
+    partner = copy.content / "partners/adatum-awaiting-contact.yml"
+    partner.write_text(partner.read_text().replace(
+        "name: A. Datum Identity\n", "name: '<img src=x onerror=alert(5)><script>alert(6)</script>Evil'\n"))
+    toolkit = sorted((copy.content / "toolkit").glob("*.md"))[0]
+    toolkit.write_text(toolkit.read_text() + "\n\n" + MARKDOWN_XSS)
+    out = tmp_path / "site"
+    result, log = copy.build(out)
+    assert result.exit_code == 0, log
+
+    html = (out / "benefits/marketplace-blog-feature/index.html").read_text()
+    assert "<script>window.__xss" not in html and "onerror" not in html and "javascript:" not in html
+
+    dialogs: list[str] = []
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    with static_server(out) as url:
+        for path in ("benefits/marketplace-blog-feature/", "partners/adatum-awaiting-contact/", "partners/",
+                     f"toolkit/{toolkit.stem}/", "ko/benefits/marketplace-blog-feature/"):
+            page.goto(url + path)
+            for link in page.locator("main a").all():
+                href = link.get_attribute("href") or ""
+                assert not href.lower().startswith("javascript:")
+            for text_link in page.get_by_text("click me").all() + page.get_by_text("also me").all():
+                text_link.click()
+            assert page.evaluate("window.__xss") is None
+        page.goto(url + "partners/adatum-awaiting-contact/")
+        assert page.locator("h1").inner_text() == "<img src=x onerror=alert(5)><script>alert(6)</script>Evil"
+    context.close()
+    assert dialogs == []

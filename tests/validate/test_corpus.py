@@ -250,3 +250,37 @@ def test_reviewer_reads_exact_problem(mini: Path, change, expected: list[str]) -
 
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 40
+
+
+def test_deep_block_nesting_is_refused_not_crashed(mini: Path) -> None:
+    (mini / ACME).write_text("".join(" " * i + "- \n" for i in range(1200)))
+    result = load_all(Path("site.yml"), TODAY)
+    assert [str(p) for p in result.problems] == [
+        f"{ACME}:1:1: values nested too deeply to read; content never needs this"]
+
+
+def test_a_date_where_text_is_expected_stays_the_text_written(mini: Path) -> None:
+    # YAML 1.1 would read these as dates and silently change their type; content keeps the author's text.
+    replace("name: Acme App", "name: 2026-01-10")(mini)
+    replace("name: Bo Contact", "name: 2026-01-10 10:30")(mini)
+    result = load_all(Path("site.yml"), TODAY)
+    assert result.problems == []
+    partner = result.content.partners["acme"]
+    assert partner.offers[0].name == "2026-01-10"
+    assert partner.contacts[0].name == "2026-01-10 10:30"
+
+
+def test_every_problem_in_every_file_is_reported_in_one_run(mini: Path) -> None:
+    replace("language: en", "language: kr")(mini)
+    replace("unlock_tier: t500", "unlock_tier: t9", "content/benefits/sponsorship.yml")(mini)
+    write("content/partners/zeta.yml", "id: zeta\n")(mini)
+    result = load_all(Path("site.yml"), TODAY)
+    assert [str(p) for p in result.problems] == [
+        "content/benefits/sponsorship.yml:5:14: unlock_tier: no tier 't9' in program.yml; tiers: publisher, t500, t25k",
+        f"{ACME}:23:15: marketing_contacts[0].language: 'kr' is not a supported language; supported: en, ko ('kr' is "
+        "the country code; Korean is 'ko')",
+        "content/partners/zeta.yml:1:1: missing required key 'account_email' in (top level)",
+        "content/partners/zeta.yml:1:1: missing required key 'mpn_id' in (top level)",
+        "content/partners/zeta.yml:1:1: missing required key 'name' in (top level)",
+        "content/partners/zeta.yml:1:1: missing required key 'offers' in (top level)",
+    ]

@@ -57,6 +57,12 @@ class Translation:
     body: str | None = None
 
 
+def _translated(translations: dict[str, Translation], language: str, field: str, english: str) -> str:
+    """The text in `language` where the content gives it, English otherwise."""
+    translation = translations.get(language)
+    return (getattr(translation, field) if translation else None) or english
+
+
 @dataclass(frozen=True, slots=True)
 class Tier:
     id: str
@@ -117,12 +123,10 @@ class Benefit:
     translations: dict[str, Translation] = field(default_factory=dict)
 
     def title_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.title if translated and translated.title else self.title
+        return _translated(self.translations, language, "title", self.title)
 
     def description_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.description if translated and translated.description else self.description
+        return _translated(self.translations, language, "description", self.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,12 +237,10 @@ class Tip:
     translations: dict[str, Translation] = field(default_factory=dict)
 
     def title_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.title if translated and translated.title else self.title
+        return _translated(self.translations, language, "title", self.title)
 
     def body_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.body if translated and translated.body else self.body
+        return _translated(self.translations, language, "body", self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,16 +254,13 @@ class ToolkitPage:
     translations: dict[str, Translation] = field(default_factory=dict)
 
     def title_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.title if translated and translated.title else self.title
+        return _translated(self.translations, language, "title", self.title)
 
     def summary_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.summary if translated and translated.summary else self.summary
+        return _translated(self.translations, language, "summary", self.summary)
 
     def body_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated.body if translated and translated.body else self.body
+        return _translated(self.translations, language, "body", self.body)
 
 
 @dataclass(frozen=True, slots=True)

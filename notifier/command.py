@@ -23,11 +23,12 @@ from rewards_build.clock import add_today_argument, today_from
 from rewards_build.config import SiteConfig
 from rewards_build.model import Content
 
-from .compose import POLICY, Composed, Composer, UnsafeHeader
+from .compose import Composed, Composer, UnsafeHeader
 from .ledger import Ledger
 from .lock import LockHeld, RunLock, lock_path_for
 from .outbox import Outbox
-from .plan import Envelope, History, Key, PlanOptions, plan
+from .parallel import plan_everywhere
+from .plan import Envelope, History, Key, PlanOptions
 from .send import Job, Outcome, Result, SendSettings, send_all
 
 OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
@@ -112,7 +113,7 @@ def notify(
     if options.dry_run:
         history = _read_only_history(config.ledger)
         outbox = Outbox(options.outbox or config.outbox, composer.env.loader.searchpath[0])  # type: ignore[union-attr]
-        for envelope in plan(content, config, history, options.today, plan_options):
+        for envelope in plan_everywhere(content, config, history, options.today, plan_options):
             outbox.write(composer.compose(envelope))
             report.planned += 1
         report.outbox = str(outbox.finish(options.today))
@@ -134,7 +135,7 @@ def notify(
                 run_id = ledger.start_run(options.today, now())
                 # 4. Plan from the ledger, then compose, record pending and send, streaming.
                 history = ledger.history()
-                envelopes = plan(content, config, history, options.today, plan_options)
+                envelopes = plan_everywhere(content, config, history, options.today, plan_options)
                 replanned = asyncio.run(
                     _send(envelopes, composer, ledger, settings, options.today, now, report, history, err)
                 )
@@ -213,7 +214,7 @@ def _record(batch: list[Composed], ledger: Ledger, today: dt.date, in_flight: di
     ledger.record_pending(((c.message_id, c.envelope.keys) for c in batch), today)
     for c in batch:
         in_flight[c.message_id] = c.envelope
-        yield Job(c.message_id, c.sender, c.recipients, c.message.as_bytes(policy=POLICY))
+        yield Job(c.message_id, c.sender, c.recipients, c.data)
 
 
 def _failed(report: Report, envelope: Envelope, reply: str, err: TextIO) -> None:

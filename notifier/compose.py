@@ -1,4 +1,4 @@
-"""Composing: one planned envelope -> one multipart/alternative EmailMessage.
+"""Composing: one planned envelope -> one multipart/alternative message (bytes; see mime.py).
 
 Every item is Markdown rendered from a template (templates/email/items/); the text part is that
 Markdown, the HTML part is the same Markdown converted and sanitised. Every computed value (dates,
@@ -9,11 +9,12 @@ Headers take address objects, and no value with a control character reaches a he
 from __future__ import annotations
 
 import datetime as dt
+import email
 import email.policy
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
@@ -30,36 +31,19 @@ from babel.dates import format_date
 from rewards_build.config import Mailbox, SiteConfig
 from rewards_build.model import Content, Partner
 
+from .mime import POLICY, UnsafeHeader, address, address_header, multipart_alternative, safe, text_header
 from .plan import Envelope, Item
 
-
-class _UrlListHeader(UnstructuredHeader):
-    """List-Unsubscribe: <url>. Left as written, never turned into encoded words (a long URL has no
-    whitespace to fold at, and the default folder would encode it, which no mail client reads)."""
-
-    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
-        value = safe(str(self))
-        if not value.isascii():
-            raise UnsafeHeader(f"non-ASCII URL in {self.name}")
-        return f"{self.name}: {value}{policy.linesep}"
+__all__ = ["POLICY", "Composed", "Composer", "UnsafeHeader"]
 
 
-_HEADERS = HeaderRegistry()
-_HEADERS.map_to_type("list-unsubscribe", _UrlListHeader)
-# RFC 5322 lines, CRLF, headers folded at 78 and encoded words (RFC 2047) where needed.
-POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
-_UNSAFE = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
-
-
-class UnsafeHeader(ValueError):
-    """A value bound for a header holds a control character: the message is refused."""
 
 
 @dataclass(frozen=True, slots=True)
 class Composed:
     envelope: Envelope
-    message: EmailMessage
+    data: bytes  # the message as it goes on the wire (CRLF line ends)
     sender: str  # envelope sender (MAIL FROM)
     recipients: tuple[str, ...]  # envelope recipients (RCPT TO), the contact first
 
@@ -67,16 +51,9 @@ class Composed:
     def message_id(self) -> str:
         return self.envelope.message_id
 
-
-def safe(value: str) -> str:
-    """The last guard before a header: refuse CR, LF and every other control character."""
-    if any(c in _UNSAFE for c in value):
-        raise UnsafeHeader(f"control character in header value {value!r}")
-    return value
-
-
-def address(mailbox_name: str | None, email_address: str) -> Address:
-    return Address(display_name=safe(mailbox_name or ""), addr_spec=safe(email_address))
+    def message(self) -> EmailMessage:
+        """The message parsed back by the email package (previews, tests)."""
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
 
 
 class Catalog:
@@ -137,6 +114,8 @@ class Composer:
         self.sender = address(self.config.sender.name, self.config.sender.email)
         self.reply_to = _maybe(self.config.reply_to)
         self.team = _maybe(self.config.rewards_team)
+        self.from_line = address_header("From", [self.sender])  # the same for every message
+        self.reply_to_line = address_header("Reply-To", [self.reply_to]) if self.reply_to else ""
 
     def compose(self, envelope: Envelope) -> Composed:
         partner, recipient = envelope.partner, envelope.recipient
@@ -165,27 +144,27 @@ class Composer:
         text = self.text_template.render(blocks=blocks, **context)
         html = self.html_template.render(blocks=[markdown_to_html(b) for b in blocks], **context)
 
-        msg = EmailMessage(policy=POLICY)
-        msg["From"] = self.sender
-        msg["To"] = address(recipient.name, recipient.email)
+        to = address(recipient.name, recipient.email)
         recipients = [recipient.email]
+        headers = [self.from_line, address_header("To", [to])]
         if envelope.copy_team and self.team is not None:
-            msg["Cc"] = self.team
+            headers.append(address_header("Cc", [self.team]))
             recipients.append(self.team.addr_spec)
-        if self.reply_to is not None:
-            msg["Reply-To"] = self.reply_to
-        msg["Subject"] = safe(subject)
-        msg["Date"] = format_datetime(self.now())
-        msg["Message-ID"] = safe(envelope.message_id)
-        msg["Auto-Submitted"] = "auto-generated"
+        headers += [
+            self.reply_to_line,
+            text_header("Subject", subject),
+            f"Date: {format_datetime(self.now())}\r\n",
+            f"Message-ID: {safe(envelope.message_id)}\r\n",
+            "Auto-Submitted: auto-generated\r\n",
+        ]
         if footer["unsubscribe_url"]:
-            msg["List-Unsubscribe"] = f"<{safe(footer['unsubscribe_url'])}>"
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        msg["X-Rewards-Items"] = safe(", ".join(item.key.kind for item in envelope.items))
-        msg.set_content(text, subtype="plain", charset="utf-8", cte=_cte(text))
-        msg.add_alternative(html, subtype="html", charset="utf-8", cte=_cte(html))
-        msg["Content-Language"] = safe(lang)  # after the parts: set_content clears Content-* headers
-        return Composed(envelope, msg, self.sender.addr_spec, tuple(recipients))
+            headers.append(POLICY.header_factory("List-Unsubscribe", f"<{footer['unsubscribe_url']}>")
+                           .fold(policy=POLICY))
+            headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+        headers.append(text_header("Content-Language", lang))
+        headers.append(text_header("X-Rewards-Items", ", ".join(item.key.kind for item in envelope.items)))
+        data = multipart_alternative(headers, text, html, envelope.message_id)
+        return Composed(envelope, data, self.sender.addr_spec, tuple(recipients))
 
     # --- values computed for the templates -----------------------------------------------------
 
@@ -267,8 +246,3 @@ def _template_folder(site: SiteConfig) -> Path:
     return folder if (folder / "message.md.j2").exists() else PACKAGED_TEMPLATES
 
 
-def _cte(text: str) -> str:
-    """ASCII text with short lines travels as is; anything else as base64 (Korean is compact so)."""
-    if text.isascii() and max(map(len, text.splitlines()), default=0) <= 900:
-        return "7bit"
-    return "base64"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from .compose import POLICY, Composed
+from .compose import Composed
 
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted",
                  "List-Unsubscribe", "List-Unsubscribe-Post", "Content-Language")
@@ -45,11 +45,10 @@ class Outbox:
 
     def write(self, composed: Composed) -> Path:
         self.count += 1
-        msg = composed.message
         envelope = composed.envelope
         name = f"{self.count:05d}-{_slug(envelope.partner.id)}-{_slug(envelope.recipient.key)}.eml"
         path = self.folder / name
-        _write_atomic(path, msg.as_bytes(policy=POLICY))
+        _write_atomic(path, composed.data)
         if len(self.previews) < MAX_PREVIEWED:
             self.previews.append(_preview(name, composed))
         return path
@@ -64,7 +63,7 @@ class Outbox:
 
 
 def _preview(name: str, composed: Composed) -> Preview:
-    msg: EmailMessage = composed.message
+    msg: EmailMessage = composed.message()
     text = html = ""
     for part in msg.iter_parts():
         if part.get_content_type() == "text/plain":

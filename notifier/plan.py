@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,7 +110,6 @@ class Envelope:
     recipient: Recipient
     items: tuple[Item, ...]
     message_id: str  # "<...@domain>"; reused when a pending message is sent again
-    standing: PartnerStanding
     copy_team: bool  # an escalation reached level 2: the rewards team is copied
 
     @property
@@ -142,20 +142,20 @@ def plan(
     config: NotifierConfig,
     history: History,
     today: dt.date,
-    options: PlanOptions = PlanOptions(),
+    options: PlanOptions | None = None,
 ) -> Iterator[Envelope]:
     """Every envelope due today, partner by partner, in content order. A generator: the caller
     streams it (the whole batch is never held)."""
-    count = 0
-    for partner in content.partners.values():
-        if options.only is not None and partner.id != options.only:
-            continue
-        standing = assess(content, partner, today)
-        for envelope in _partner_envelopes(content, config, history, standing, today):
-            if options.limit is not None and count >= options.limit:
-                return
-            count += 1
-            yield envelope
+    options = options or PlanOptions()
+    partners = (p for p in content.partners.values() if options.only is None or p.id == options.only)
+    envelopes = (e for p in partners for e in plan_partner(content, config, history, p, today))
+    yield from itertools.islice(envelopes, options.limit)
+
+
+def plan_partner(content: Content, config: NotifierConfig, history: History, partner: Partner,
+                 today: dt.date) -> Iterator[Envelope]:
+    """What one partner is owed today (the unit of work of parallel planning)."""
+    return _partner_envelopes(content, config, history, assess(content, partner, today), today)
 
 
 def _partner_envelopes(
@@ -182,7 +182,7 @@ def _partner_envelopes(
             item = _tip(config, history, recipient, partner, tips, today, pending_keys)
             if item is not None:
                 items.append(item)
-        yield from _group(config, partner, recipient, standing, items, pending_keys)
+        yield from _group(config, partner, recipient, items, pending_keys)
 
 
 def _contact_recipient(contact: Contact) -> Recipient:
@@ -258,7 +258,6 @@ def _group(
     config: NotifierConfig,
     partner: Partner,
     recipient: Recipient,
-    standing: PartnerStanding,
     items: list[Item],
     pending: dict[Key, SentRecord],
 ) -> Iterator[Envelope]:
@@ -278,4 +277,4 @@ def _group(
     for message_id, group in groups:
         ordered = tuple(sorted(group, key=lambda i: (i.tip is not None, -i.level)))
         copy_team = config.rewards_team is not None and any(i.level >= 2 for i in ordered)
-        yield Envelope(partner, recipient, ordered, message_id, standing, copy_team)
+        yield Envelope(partner, recipient, ordered, message_id, copy_team)

@@ -1,0 +1,162 @@
+"""Benchmark `rewards notify` end to end against Postfix's smtp-sink, beside its floor, and print a table.
+
+    python bench/notify.py [--partners 10000] [--connections 2] [--rate 5000]
+
+Steps: generate N partners (bench/generate.py), load and validate them once per process (not timed),
+then, each in a fresh process so that its peak memory is its own:
+- floor: plan, compose and serialise every message (the bytes that would go on the wire); no ledger,
+  no network;
+- send: the real run (`notifier.command.notify`) against smtp-sink on loopback, with a fresh ledger:
+  pending records, SMTP transactions through the connection pool, sent records;
+- re-plan: the same run again the same day, when everything is already sent (nothing must go out).
+Memory: RSS after loading the content, and the peak; the difference is what notifying costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+TODAY = dt.date(2026, 11, 24)
+SINK = "/usr/sbin/smtp-sink"
+
+
+def _rss_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def worker(kind: str, site_path: Path) -> dict[str, float]:
+    """One measurement, in this (fresh) process. Loading is not timed."""
+    import io
+
+    from notifier.command import Options, notify
+    from notifier.compose import Composer
+    from notifier.plan import History, plan
+    from rewards_build.pipeline import load_all
+
+    loaded = load_all(site_path, TODAY)
+    if loaded.problems or loaded.content is None or loaded.config is None:
+        raise SystemExit(f"generated content has problems: {loaded.problems[:3]}")
+    site, content = loaded.config, loaded.content
+    rss_loaded = _rss_kb("VmRSS")
+    now = lambda: dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)  # noqa: E731
+    count, nbytes = 0, 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    if kind == "floor":
+        composer = Composer(site, content, now)
+        for envelope in plan(content, site.notifier, History(), TODAY):
+            nbytes += len(composer.compose(envelope).data)
+            count += 1
+    else:
+        out, err = io.StringIO(), io.StringIO()
+        code = notify(site, content, Options(TODAY, json=True), now=now, stdout=out, stderr=err)
+        report = json.loads(out.getvalue())
+        count = report["sent"] if kind == "send" else report["planned"]
+        if code != 0:
+            raise SystemExit(f"notify exited {code}: {err.getvalue()[-2000:]}")
+    return {"count": count, "bytes": nbytes, "wall": time.perf_counter() - wall,
+            "cpu": time.process_time() - cpu, "rss_loaded_mb": rss_loaded / 1024, "peak_mb": _rss_kb("VmHWM") / 1024}
+
+
+def _measure(kind: str, site: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--worker", kind, str(site)], check=True,
+                         capture_output=True, text=True, cwd=REPO)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _configure(site: Path, port: int, connections: int, rate: float) -> None:
+    text = site.read_text(encoding="utf-8")
+    for key, value in (("host", "127.0.0.1"), ("port", str(port)), ("tls", "none"),
+                       ("connections", str(connections)), ("rate_limit_per_second", str(rate))):
+        text = re.sub(rf"(?m)^(\s+{key}:).*$", rf"\g<1> {value}", text, count=1)
+    site.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--partners", type=int, default=10_000)
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=5000, help="rate_limit_per_second for the run")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "SITE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
+        return
+    if not Path(SINK).exists():
+        raise SystemExit(f"{SINK} is missing: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix")
+    from bench.generate import generate
+
+    command = "python bench/notify.py " + " ".join(sys.argv[1:])
+    with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
+        site = generate(Path(tmp), args.partners, TODAY)
+        port = _free_port()
+        _configure(site, port, args.connections, args.rate)
+        sink_cmd = [SINK, *(["-u", "nobody"] if os.geteuid() == 0 else []), "-c", f"127.0.0.1:{port}", "1000"]
+        sink = subprocess.Popen(sink_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.3)
+            floor = _measure("floor", site)
+            shutil.rmtree(Path(tmp) / "var", ignore_errors=True)
+            sink_cpu0 = _proc_cpu(sink.pid)
+            send = _measure("send", site)
+            sink_cpu = _proc_cpu(sink.pid) - sink_cpu0
+            replan = _measure("replan", site)
+        finally:
+            sink.terminate()
+            sink.wait()
+    _table(command, args, floor, send, replan, sink_cpu)
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _table(command: str, args: argparse.Namespace, floor: dict[str, float], send: dict[str, float],
+           replan: dict[str, float], sink_cpu: float) -> None:
+    n = send["count"]
+    print(f"$ {command}")
+    print(f"{args.partners:,} partners, {n:,} messages, {args.connections} connections, rate limit {args.rate:g}/s, "
+          f"{os.cpu_count()} CPUs; smtp-sink CPU during the send run: {sink_cpu:.1f} s")
+    print()
+    print(f"| {'run':<34} | {'messages':>8} | {'wall s':>7} | {'msg/s':>7} | {'CPU ms/msg':>10} | "
+          f"{'RSS loaded MB':>13} | {'peak MB':>7} |")
+    print(f"|{'-' * 36}|{'-' * 10}:|{'-' * 8}:|{'-' * 8}:|{'-' * 11}:|{'-' * 14}:|{'-' * 8}:|")
+    for label, m in (("floor: plan+compose+serialise", floor), ("send: notify to smtp-sink", send),
+                     ("re-plan: everything already sent", replan)):
+        count = m["count"] or 1
+        rate = f"{m['count'] / m['wall']:7.0f}" if m["count"] else f"{'-':>7}"
+        print(f"| {label:<34} | {m['count']:>8,} | {m['wall']:7.2f} | {rate} | "
+              f"{1000 * m['cpu'] / count if m['count'] else 0:10.3f} | {m['rss_loaded_mb']:13.0f} | "
+              f"{m['peak_mb']:7.0f} |")
+    print()
+    print(f"send over floor (wall): {100 * (send['wall'] / floor['wall'] - 1):+.0f}%  "
+          f"(target at most +30%); end to end {send['count'] / send['wall']:.0f} msg/s (target 500); "
+          f"re-plan {replan['wall']:.2f} s (target < 3 s)")
+    print(f"memory over the loaded content: floor {floor['peak_mb'] - floor['rss_loaded_mb']:.0f} MB, "
+          f"send {send['peak_mb'] - send['rss_loaded_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

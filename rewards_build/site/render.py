@@ -15,6 +15,8 @@ from typing import Any
 import markdown
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from .i18n import translations
@@ -54,6 +56,30 @@ def markdown_html(text: str) -> Markup:
     return Markup(clean)
 
 
+class StaticGettext(Extension):
+    """Translate `_("literal")` once, when a template compiles, instead of on every render.
+
+    Each language has its own environment, so a call without arguments is a constant: it becomes a
+    string literal (escaped like any other). Calls with arguments stay ordinary gettext calls.
+    Templates keep the `_()` form, so `pybabel extract` still finds every message.
+    """
+
+    def filter_stream(self, stream: TokenStream):
+        catalog = getattr(self.environment, "static_translations", None)
+        window: list[Token] = []
+        for token in stream:
+            window.append(token)
+            if len(window) < 4:
+                continue
+            a, b, c, d = window
+            if (catalog is not None and a.type == "name" and a.value == "_" and b.type == "lparen"
+                    and c.type == "string" and d.type == "rparen"):
+                window = [Token(a.lineno, "string", catalog.gettext(c.value))]
+                continue
+            yield window.pop(0)
+        yield from window
+
+
 class Renderer:
     """Compiled templates for each language; created once per process."""
 
@@ -68,8 +94,9 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
-                extensions=["jinja2.ext.i18n"],
+                extensions=["jinja2.ext.i18n", StaticGettext],
             )
+            env.static_translations = translations(language)  # type: ignore[attr-defined]
             env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = markdown_html
             self._envs[language] = env
@@ -79,10 +106,10 @@ class Renderer:
 
 
 def to_json(value: Any) -> str:
-    """Stable JSON (sorted keys, two-space indent, trailing newline) for the machine-readable files."""
+    """Stable, compact JSON (sorted keys, trailing newline) for the machine-readable files."""
     if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def page_bytes(renderer: Renderer, page: Any) -> bytes:

@@ -23,12 +23,12 @@ from rewards_build.clock import add_today_argument, today_from
 from rewards_build.config import SiteConfig
 from rewards_build.model import Content
 
-from .compose import Composed, Composer, UnsafeHeader
+from .compose import Composer
 from .ledger import Ledger
 from .lock import LockHeld, RunLock, lock_path_for
 from .outbox import Outbox
-from .parallel import plan_everywhere
-from .plan import Envelope, History, Key, PlanOptions
+from .plan import History, Key, PlanOptions
+from .produce import Prepared, produce
 from .send import Job, Outcome, Result, SendSettings, send_all
 
 OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
@@ -113,9 +113,12 @@ def notify(
     if options.dry_run:
         history = _read_only_history(config.ledger)
         outbox = Outbox(options.outbox or config.outbox, composer.env.loader.searchpath[0])  # type: ignore[union-attr]
-        for envelope in plan_everywhere(content, config, history, options.today, plan_options):
-            outbox.write(composer.compose(envelope))
+        for prepared in produce(content, config, history, options.today, composer, plan_options):
             report.planned += 1
+            if prepared.refused:
+                _failed(report, prepared, prepared.refused, err)
+            else:
+                outbox.write(prepared)
         report.outbox = str(outbox.finish(options.today))
         return _finish(report, options, out, err)
 
@@ -135,10 +138,8 @@ def notify(
                 run_id = ledger.start_run(options.today, now())
                 # 4. Plan from the ledger, then compose, record pending and send, streaming.
                 history = ledger.history()
-                envelopes = plan_everywhere(content, config, history, options.today, plan_options)
-                replanned = asyncio.run(
-                    _send(envelopes, composer, ledger, settings, options.today, now, report, history, err)
-                )
+                messages = produce(content, config, history, options.today, composer, plan_options)
+                replanned = asyncio.run(_send(messages, ledger, settings, options.today, now, report, history, err))
                 # 5. Pending from earlier runs that planning no longer produces (cause fixed): cancelled.
                 if options.limit is None:
                     report.cancelled = ledger.cancel(_stale_pending(history, replanned, options.only))
@@ -153,8 +154,7 @@ def notify(
 
 
 async def _send(
-    envelopes: Iterator[Envelope],
-    composer: Composer,
+    messages: Iterator[Prepared],
     ledger: Ledger,
     settings: SendSettings,
     today: dt.date,
@@ -163,24 +163,23 @@ async def _send(
     history: History,
     err: TextIO,
 ) -> set[Key]:
-    """Streams plan -> compose -> record pending -> send -> record. Returns the keys left pending by
-    earlier runs that were planned again (the others are stale)."""
-    in_flight: dict[str, Envelope] = {}
+    """Streams record pending -> send -> record. Returns the keys left pending by earlier runs that
+    were planned again (the others are stale)."""
+    in_flight: dict[str, Prepared] = {}
     replanned: set[Key] = set()
 
     async def jobs() -> AsyncIterator[Job]:
-        batch: list[Composed] = []
-        for envelope in envelopes:
+        batch: list[Prepared] = []
+        for prepared in messages:
             report.planned += 1
-            if history.pending.get((envelope.partner.id, envelope.recipient.key)):
-                replanned.update(envelope.keys)
-            try:
-                batch.append(composer.compose(envelope))
-            except UnsafeHeader as exc:
-                ledger.record_pending([(envelope.message_id, envelope.keys)], today)
-                ledger.mark_failed(envelope.message_id, now(), today, f"refused before sending: {exc}")
-                _failed(report, envelope, f"refused before sending: {exc}", err)
+            if history.pending.get((prepared.partner_id, prepared.to.lower())):
+                replanned.update(prepared.keys)
+            if prepared.refused:
+                ledger.record_pending([(prepared.message_id, prepared.keys)], today)
+                ledger.mark_failed(prepared.message_id, now(), today, prepared.refused)
+                _failed(report, prepared, prepared.refused, err)
                 continue
+            batch.append(prepared)
             if len(batch) >= PENDING_BATCH:
                 for job in _record(batch, ledger, today, in_flight):
                     yield job
@@ -189,19 +188,19 @@ async def _send(
             yield job
 
     def settle(result: Result) -> None:
-        envelope = in_flight.pop(result.message_id)
+        prepared = in_flight.pop(result.message_id)
         if result.outcome is Outcome.SENT:
             ledger.mark_sent(result.message_id, now(), today, "; ".join(result.refused) or None)
             report.sent += 1
             for refused in result.refused:
-                print(f"notify: {envelope.message_id}: copy refused: {refused}", file=err)
+                print(f"notify: {prepared.message_id}: copy refused: {refused}", file=err)
         elif result.outcome is Outcome.FAILED:
             ledger.mark_failed(result.message_id, now(), today, result.reply)
-            _failed(report, envelope, result.reply, err)
+            _failed(report, prepared, result.reply, err)
         else:
             ledger.mark_attempted(result.message_id, result.reply, result.attempts)
             report.pending += 1
-            line = f"pending {envelope.recipient.email} {envelope.message_id}: {result.reply}"
+            line = f"pending {prepared.to} {prepared.message_id} ({prepared.kinds}): {result.reply}"
             report.problems.append(line)
             print(f"notify: {line}", file=err)
 
@@ -209,17 +208,17 @@ async def _send(
     return replanned
 
 
-def _record(batch: list[Composed], ledger: Ledger, today: dt.date, in_flight: dict[str, Envelope]) -> Iterator[Job]:
+def _record(batch: list[Prepared], ledger: Ledger, today: dt.date, in_flight: dict[str, Prepared]) -> Iterator[Job]:
     """Pending, with its Message-ID, committed before the first SMTP command of each message."""
-    ledger.record_pending(((c.message_id, c.envelope.keys) for c in batch), today)
-    for c in batch:
-        in_flight[c.message_id] = c.envelope
-        yield Job(c.message_id, c.sender, c.recipients, c.data)
+    ledger.record_pending(((p.message_id, p.keys) for p in batch), today)
+    for p in batch:
+        in_flight[p.message_id] = p
+        yield Job(p.message_id, p.sender, p.recipients, p.data)
 
 
-def _failed(report: Report, envelope: Envelope, reply: str, err: TextIO) -> None:
+def _failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None:
     report.failed += 1
-    line = f"failed {envelope.recipient.email} {envelope.message_id}: {reply}"
+    line = f"failed {prepared.to} {prepared.message_id} ({prepared.kinds}): {reply}"
     report.problems.append(line)
     print(f"notify: {line}", file=err)
 

@@ -7,6 +7,8 @@ and renamed into place; the folder's earlier .eml files are removed first so it 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import re
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from .compose import Composed
+from .produce import Prepared
 
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted",
                  "List-Unsubscribe", "List-Unsubscribe-Post", "Content-Language")
@@ -43,14 +45,13 @@ class Outbox:
         for old in folder.glob("*.eml"):
             old.unlink()
 
-    def write(self, composed: Composed) -> Path:
+    def write(self, prepared: Prepared) -> Path:
         self.count += 1
-        envelope = composed.envelope
-        name = f"{self.count:05d}-{_slug(envelope.partner.id)}-{_slug(envelope.recipient.key)}.eml"
+        name = f"{self.count:05d}-{_slug(prepared.partner_id)}-{_slug(prepared.to.lower())}.eml"
         path = self.folder / name
-        _write_atomic(path, composed.data)
+        _write_atomic(path, prepared.data)
         if len(self.previews) < MAX_PREVIEWED:
-            self.previews.append(_preview(name, composed))
+            self.previews.append(_preview(name, prepared))
         return path
 
     def finish(self, today: dt.date) -> Path:
@@ -62,8 +63,9 @@ class Outbox:
         return index
 
 
-def _preview(name: str, composed: Composed) -> Preview:
-    msg: EmailMessage = composed.message()
+def _preview(name: str, prepared: Prepared) -> Preview:
+    msg = email.message_from_bytes(prepared.data, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
     text = html = ""
     for part in msg.iter_parts():
         if part.get_content_type() == "text/plain":
@@ -71,8 +73,7 @@ def _preview(name: str, composed: Composed) -> Preview:
         elif part.get_content_type() == "text/html":
             html = part.get_content()
     headers = tuple((h, str(msg[h])) for h in SHOWN_HEADERS if msg[h] is not None)
-    kinds = ", ".join(i.key.kind for i in composed.envelope.items)
-    return Preview(name, str(msg["To"]), str(msg["Subject"]), kinds, headers, text, html)
+    return Preview(name, str(msg["To"]), str(msg["Subject"]), prepared.kinds, headers, text, html)
 
 
 def _slug(value: str) -> str:

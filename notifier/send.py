@@ -27,6 +27,8 @@ from aiosmtplib import (
 
 from rewards_build.config import SmtpConfig
 
+QUEUE = 64  # composed messages waiting for a connection: enough to keep every connection busy
+
 
 class Outcome(StrEnum):
     SENT = "sent"
@@ -114,7 +116,7 @@ async def send_all(
     """Send every job the iterator yields through `settings.connections` connections; report each
     result (in completion order) through `on_result` as soon as the server has answered."""
     pool = _Pool(settings, on_result, sleep)
-    queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=settings.connections * 4)
+    queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=QUEUE)
     workers = [asyncio.create_task(pool.worker(queue)) for _ in range(settings.connections)]
     try:
         async for job in jobs:

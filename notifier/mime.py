@@ -93,7 +93,8 @@ def multipart_alternative(headers: Sequence[str], text: str, html: str, seed: st
     return "".join([
         *headers,
         "MIME-Version: 1.0", CRLF,
-        f'Content-Type: multipart/alternative; boundary="{boundary}"', CRLF,
+        "Content-Type: multipart/alternative;", CRLF,
+        f' boundary="{boundary}"', CRLF,
         CRLF,
         "--", boundary, CRLF,
         'Content-Type: text/plain; charset="utf-8"', CRLF,

@@ -81,12 +81,16 @@ class Server:
     server: asyncio.AbstractServer
 
 
-async def start_server(handler: Handler, tls_context: object = None, require_starttls: bool = False) -> Server:
+async def start_server(handler: Handler, tls_context: object = None, require_starttls: bool = False,
+                       implicit_tls: object = None, **smtp_options: object) -> Server:
+    """aiosmtpd on 127.0.0.1, port 0, in the running loop (the Controller cannot bind port 0)."""
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="test.local", tls_context=tls_context, require_starttls=require_starttls),
+        lambda: SMTP(handler, hostname="test.local", tls_context=tls_context, require_starttls=require_starttls,
+                     **smtp_options),
         "127.0.0.1",
         0,
+        ssl=implicit_tls,
     )
     return Server(handler, server.sockets[0].getsockname()[1], server)
 
@@ -133,3 +137,19 @@ def states(site: SiteConfig) -> dict[str, int]:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command (cryptography is not
+    installed in this environment)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a self-signed certificate (cryptography is not installed)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert, key

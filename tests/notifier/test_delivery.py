@@ -8,9 +8,11 @@ import datetime as dt
 import json
 import re
 import socket
+import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from builders import TODAY, contact, content, many_partners, offer, partner, site
 from conftest import Handler, Server, ledger_rows, run_notify, start_server, states
 
@@ -266,24 +268,17 @@ async def test_status_shows_the_ledger_by_kind_and_state(smtp: Server, root: Pat
     assert lines[2].split() == ["tip", "0", "3", "0", "0"]
 
 
-async def test_starttls_with_a_self_signed_certificate(root: Path) -> None:
-    import shutil
-    import ssl
-    import subprocess
-
-    import pytest
-
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a self-signed certificate (cryptography is not installed)")
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
+def _tls(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    cert, key = certificate
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
+    return server_ctx, ssl.create_default_context(cafile=str(cert))
+
+
+async def test_starttls_with_a_self_signed_certificate(root: Path, certificate: tuple[Path, Path]) -> None:
+    server_ctx, client_ctx = _tls(certificate)
     server = await start_server(Handler(), tls_context=server_ctx, require_starttls=True)
     try:
-        client_ctx = ssl.create_default_context(cafile=str(cert))
         config = site(root, server.port, smtp={"host": "127.0.0.1", "port": server.port, "tls": "starttls",
                                                "timeout_seconds": 5})
         result = await run_notify(config, content(partner()), OPTIONS, tls_context=client_ctx)
@@ -291,3 +286,56 @@ async def test_starttls_with_a_self_signed_certificate(root: Path) -> None:
         assert len(server.handler.received) == 1
     finally:
         server.server.close()
+
+
+async def test_implicit_tls(root: Path, certificate: tuple[Path, Path]) -> None:
+    server_ctx, client_ctx = _tls(certificate)
+    server = await start_server(Handler(), implicit_tls=server_ctx)
+    try:
+        config = site(root, server.port, smtp={"host": "127.0.0.1", "port": server.port, "tls": "implicit",
+                                               "timeout_seconds": 5})
+        result = await run_notify(config, content(partner()), OPTIONS, tls_context=client_ctx)
+        assert result.code == 0, result.err
+        assert len(server.handler.received) == 1
+    finally:
+        server.server.close()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_authentication_with_the_password_from_the_environment(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiosmtpd.smtp import AuthResult
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, data):  # type: ignore[no-untyped-def]
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    server = await start_server(Handler(), authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    try:
+        smtp_config = {"host": "127.0.0.1", "port": server.port, "tls": "none", "user": "rewards",
+                       "password_env": "TEST_REWARDS_SMTP_PASSWORD", "timeout_seconds": 5}
+        config = site(root, server.port, smtp=smtp_config)
+        monkeypatch.delenv("TEST_REWARDS_SMTP_PASSWORD", raising=False)
+        missing = await run_notify(config, content(partner()), OPTIONS)
+        assert missing.code == 2 and "$TEST_REWARDS_SMTP_PASSWORD is empty" in missing.err
+        assert not config.notifier.ledger.exists()
+
+        monkeypatch.setenv("TEST_REWARDS_SMTP_PASSWORD", "s3cret")
+        result = await run_notify(config, content(partner()), OPTIONS)
+        assert result.code == 0, result.err
+        assert logins == [(b"rewards", b"s3cret")]
+        assert len(server.handler.received) == 1
+    finally:
+        server.server.close()
+
+
+async def test_the_rate_limit_spaces_messages(smtp: Server, root: Path) -> None:
+    import time
+
+    config = site(root, smtp.port, rate_limit_per_second=40)
+    start = time.perf_counter()
+    result = await run_notify(config, content(*many_partners(12)), OPTIONS)
+    assert result.code == 0
+    assert time.perf_counter() - start >= 11 / 40

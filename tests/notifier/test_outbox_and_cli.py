@@ -116,3 +116,14 @@ def test_status_with_no_ledger_says_so(tmp_path: Path) -> None:
     out = io.StringIO()
     assert show_status(site(tmp_path), out) == 0
     assert out.getvalue().startswith("no ledger yet at ")
+
+
+def test_a_configuration_error_exits_2_and_sends_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "site.yml"
+    text = (REPO / "site.yml").read_text(encoding="utf-8").replace("port: 25", "port: lots")
+    bad.write_text(text.replace("content_dir: content", f"content_dir: {REPO / 'content'}"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "rewards_build", "notify", "--site", str(bad)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "site.yml:" in result.stderr and "port" in result.stderr
+    assert not (tmp_path / "var").exists()

@@ -102,7 +102,7 @@ def _configure(site: Path, port: int, connections: int, rate: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--partners", type=int, default=10_000)
+    parser.add_argument("--partners", type=int, nargs="+", default=[10_000])
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--rate", type=float, default=5000, help="rate_limit_per_second for the run")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SITE"), help=argparse.SUPPRESS)
@@ -114,25 +114,43 @@ def main() -> None:
         raise SystemExit(f"{SINK} is missing: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix")
     from bench.generate import generate
 
-    command = "python bench/notify.py " + " ".join(sys.argv[1:])
-    with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
-        site = generate(Path(tmp), args.partners, TODAY)
-        port = _free_port()
-        _configure(site, port, args.connections, args.rate)
-        sink_cmd = [SINK, *(["-u", "nobody"] if os.geteuid() == 0 else []), "-c", f"127.0.0.1:{port}", "1000"]
-        sink = subprocess.Popen(sink_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(0.3)
-            floor = _measure("floor", site)
-            shutil.rmtree(Path(tmp) / "var", ignore_errors=True)
-            sink_cpu0 = _proc_cpu(sink.pid)
-            send = _measure("send", site)
-            sink_cpu = _proc_cpu(sink.pid) - sink_cpu0
-            replan = _measure("replan", site)
-        finally:
-            sink.terminate()
-            sink.wait()
-    _table(command, args, floor, send, replan, sink_cpu)
+    print("$ python bench/notify.py " + " ".join(sys.argv[1:]))
+    print(f"{args.connections} SMTP connections, rate limit {args.rate:g}/s, {os.cpu_count()} CPUs, "
+          f"load average before: {os.getloadavg()[0]:.1f}")
+    print()
+    print(f"| {'partners':>8} | {'run':<33} | {'messages':>8} | {'wall s':>6} | {'msg/s':>6} | {'CPU ms/msg':>10} | "
+          f"{'RSS loaded MB':>13} | {'peak MB':>7} | {'notify MB':>9} |")
+    print(f"|{'-' * 9}:|{'-' * 35}|{'-' * 9}:|{'-' * 7}:|{'-' * 7}:|{'-' * 11}:|{'-' * 14}:|{'-' * 8}:|{'-' * 10}:|")
+    summaries = []
+    for n in args.partners:
+        with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
+            site = generate(Path(tmp), n, TODAY)
+            port = _free_port()
+            _configure(site, port, args.connections, args.rate)
+            sink_cmd = [SINK, *(["-u", "nobody"] if os.geteuid() == 0 else []), f"127.0.0.1:{port}", "1000"]
+            sink = subprocess.Popen(sink_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(0.3)
+                floor = _measure("floor", site)
+                shutil.rmtree(Path(tmp) / "var", ignore_errors=True)
+                sink_cpu0 = _proc_cpu(sink.pid)
+                send = _measure("send", site)
+                sink_cpu = _proc_cpu(sink.pid) - sink_cpu0
+                replan = _measure("replan", site)
+            finally:
+                sink.terminate()
+                sink.wait()
+        for label, m in (("floor: plan+compose+serialise", floor), ("send: notify to smtp-sink", send),
+                         ("re-plan: everything already sent", replan)):
+            _row(n, label, m)
+        summaries.append(
+            f"{n:,} partners: send over floor (wall) {100 * (send['wall'] / floor['wall'] - 1):+.0f}% "
+            f"(target <= +30%), CPU {100 * (send['cpu'] / floor['cpu'] - 1):+.0f}%; "
+            f"end to end {send['count'] / send['wall']:.0f} msg/s (target >= 500); "
+            f"re-plan {replan['wall']:.2f} s (target < 3 s); smtp-sink used {sink_cpu:.1f} s CPU")
+    print()
+    for line in summaries:
+        print(line)
 
 
 def _proc_cpu(pid: int) -> float:
@@ -140,29 +158,12 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _table(command: str, args: argparse.Namespace, floor: dict[str, float], send: dict[str, float],
-           replan: dict[str, float], sink_cpu: float) -> None:
-    n = send["count"]
-    print(f"$ {command}")
-    print(f"{args.partners:,} partners, {n:,} messages, {args.connections} connections, rate limit {args.rate:g}/s, "
-          f"{os.cpu_count()} CPUs; smtp-sink CPU during the send run: {sink_cpu:.1f} s")
-    print()
-    print(f"| {'run':<34} | {'messages':>8} | {'wall s':>7} | {'msg/s':>7} | {'CPU ms/msg':>10} | "
-          f"{'RSS loaded MB':>13} | {'peak MB':>7} |")
-    print(f"|{'-' * 36}|{'-' * 9}:|{'-' * 8}:|{'-' * 8}:|{'-' * 11}:|{'-' * 14}:|{'-' * 8}:|")
-    for label, m in (("floor: plan+compose+serialise", floor), ("send: notify to smtp-sink", send),
-                     ("re-plan: everything already sent", replan)):
-        count = m["count"] or 1
-        rate = f"{m['count'] / m['wall']:7.0f}" if m["count"] else f"{'-':>7}"
-        print(f"| {label:<34} | {m['count']:>8,} | {m['wall']:7.2f} | {rate} | "
-              f"{1000 * m['cpu'] / count if m['count'] else 0:10.3f} | {m['rss_loaded_mb']:13.0f} | "
-              f"{m['peak_mb']:7.0f} |")
-    print()
-    print(f"send over floor (wall): {100 * (send['wall'] / floor['wall'] - 1):+.0f}%  "
-          f"(target at most +30%); end to end {send['count'] / send['wall']:.0f} msg/s (target 500); "
-          f"re-plan {replan['wall']:.2f} s (target < 3 s)")
-    print(f"memory over the loaded content: floor {floor['peak_mb'] - floor['rss_loaded_mb']:.0f} MB, "
-          f"send {send['peak_mb'] - send['rss_loaded_mb']:.0f} MB")
+def _row(n: int, label: str, m: dict[str, float]) -> None:
+    count = int(m["count"])
+    rate = f"{count / m['wall']:6.0f}" if count else f"{'-':>6}"
+    cpu = f"{1000 * m['cpu'] / count:10.3f}" if count else f"{'-':>10}"
+    print(f"| {n:>8,} | {label:<33} | {count:>8,} | {m['wall']:6.2f} | {rate} | {cpu} | "
+          f"{m['rss_loaded_mb']:13.0f} | {m['peak_mb']:7.0f} | {m['peak_mb'] - m['rss_loaded_mb']:9.0f} |")
 
 
 if __name__ == "__main__":

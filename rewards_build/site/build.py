@@ -104,7 +104,10 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         written += partner_written
         total += count
         rows = _rows(previous, fresh_rows, removed, stamps) if mode == PARTIAL else fresh_rows
-        listing = listing_pages(site, [PartnerRow.from_json(rows[pid]) for pid in _by_file(rows, stamps)])
+        if mode == PARTIAL and rows == previous.rows:  # the index and sitemap would come out the same
+            listing = []
+        else:
+            listing = listing_pages(site, [PartnerRow.from_json(rows[pid]) for pid in _by_file(rows, stamps)])
         written += _stage_pages(stage, renderer, listing)
         total += len(listing)
         bar.advance(len(listing))
@@ -115,7 +118,10 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         if stage.put(urls.MANIFEST, manifest.to_bytes()):
             written.append(urls.MANIFEST)
         stage.record(written)
-        obsolete = _obsolete(site, previous, manifest, removed) if previous else []
+        if mode == PARTIAL:  # only removed partners leave files behind
+            obsolete = [o for pid in removed for o in partner_outputs(site, pid)]
+        else:
+            obsolete = _obsolete(site, previous, manifest) if previous else []
         removed_files = stage.commit(obsolete)
     except (OSError, TemplateError) as error:
         stage.abort()
@@ -155,7 +161,7 @@ def _by_file(rows: dict, stamps: dict[str, inputs.FileStamp]) -> list[str]:
     return sorted(rows, key=lambda pid: stamps[pid].rel if pid in stamps else pid)
 
 
-def _obsolete(site: Site, previous: inputs.Manifest, now: inputs.Manifest, removed: list[str]) -> list[str]:
+def _obsolete(site: Site, previous: inputs.Manifest, now: inputs.Manifest) -> list[str]:
     before = set(previous.outputs) | {o for pid in previous.partners for o in partner_outputs(site, pid)}
     after = set(now.outputs) | {o for pid in now.partners for o in partner_outputs(site, pid)} | {urls.MANIFEST}
     return sorted(before - after)

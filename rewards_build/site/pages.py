@@ -238,15 +238,19 @@ def partners_index(site: Site, rows: list[PartnerRow], language: str) -> Page:
     program = site.content.program
     c, link = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
                      f.gettext("Every partner in the program, its tier and its alerts."))
+    types_label: dict[tuple[str, ...], str] = {}
+    alerts_label: dict[int, str] = {}
+    tier_name = {t.id: t.name for t in program.tiers} | {"": f.gettext("No live offer")}
     view = []
     for r in rows:
-        tier = program.tier(r.tier_id).name if r.tier_id else f.gettext("No live offer")
+        if r.listing_types not in types_label:
+            types_label[r.listing_types] = ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in r.listing_types)
+        if r.alerts not in alerts_label:
+            alerts_label[r.alerts] = (f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts}
+                                      if r.alerts else "")
         view.append(IndexRow(
-            r.name, link.to(urls.partner(r.id)), tier, r.tier_id,
-            ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in r.listing_types),
-            " ".join(r.listing_types),
-            f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts} if r.alerts else "",
-            r.alerts, r.urgent > 0, f"{r.name} {r.id}".lower(),
+            r.name, link.to(urls.partner(r.id)), tier_name[r.tier_id], r.tier_id, types_label[r.listing_types],
+            " ".join(r.listing_types), alerts_label[r.alerts], r.alerts, " urgent" if r.urgent else "",
         ))
     count = f.ngettext("%(num)s partner", "%(num)s partners", len(rows)) % {"num": f.number(len(rows))}
     types = tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items())

@@ -36,7 +36,7 @@ def _render_chunk(ids: list[str]) -> tuple[list[str], list[dict[str, Any]], int]
             count += 1
             if write.put(root, fresh, token, page.output, page_bytes(renderer, page)):
                 written.append(page.output)
-        rows.append(asdict(row))
+        rows.append({**asdict(row), "listing_types": list(row.listing_types)})  # as JSON reads it back
     return written, rows, count
 
 

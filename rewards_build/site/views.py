@@ -186,8 +186,7 @@ class IndexRow:
     listing_type_codes: str
     alerts: str
     alert_count: int
-    urgent: bool
-    search: str
+    badge: str  # "" or " urgent": a CSS class suffix
 
 
 @dataclass(frozen=True, slots=True)

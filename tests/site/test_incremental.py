@@ -51,6 +51,23 @@ def test_one_partner_change_rerenders_only_its_pages_and_indexes_and_equals_a_cl
     assert tree(incremental) == tree(clean)
 
 
+def test_partner_change_that_leaves_its_index_row_alone_rewrites_only_its_own_pages(tmp_path: Path) -> None:
+    copy = copy_site(tmp_path / "repo")
+    out = tmp_path / "b"
+    copy.build(out)
+    path = copy.root / PARTNER
+    path.write_text(path.read_text().replace("note: Welcome mail and call;", "note: Welcome mail and a call;"))
+    before = stamps(out)
+    result, log = copy.build(out)
+    assert result.exit_code == 0 and result.mode == "partial", log
+    assert result.written == 0  # the note is not shown on any page
+    assert {k: v for k, v in stamps(out).items() if k != ".rewards-build.json"} == {
+        k: v for k, v in before.items() if k != ".rewards-build.json"}
+    clean = tmp_path / "c"
+    copy.build(clean, clean=True)
+    assert tree(out) == tree(clean)
+
+
 def test_template_change_rebuilds_what_depends_on_it_and_equals_a_clean_build(site_copy: SiteCopy,
                                                                                tmp_path: Path) -> None:
     out = tmp_path / "b"

@@ -48,6 +48,10 @@
   function setupFilter(form) {
     var list = document.querySelector('[data-list="' + form.getAttribute("data-filter") + '"]');
     var items = Array.prototype.slice.call(list.querySelectorAll(".item"));
+    var texts = items.map(function (item) {
+      var link = item.querySelector("a");
+      return (item.textContent + " " + (link ? link.getAttribute("href") : "")).toLowerCase();
+    });
     var empty = document.querySelector(".empty");
     var count = form.querySelector(".count");
     form.hidden = false;
@@ -58,9 +62,9 @@
       var tier = form.elements.tier ? form.elements.tier.value : "";
       var alerts = form.elements.alerts ? form.elements.alerts.checked : false;
       var shown = 0;
-      items.forEach(function (item) {
+      items.forEach(function (item, i) {
         var d = item.dataset;
-        var ok = (!q || d.search.indexOf(q) >= 0) &&
+        var ok = (!q || texts[i].indexOf(q) >= 0) &&
           (!type || (" " + d.types + " ").indexOf(" " + type + " ") >= 0) &&
           (!category || d.category === category) &&
           (!tier || (Number(d.rank) >= 0 && Number(d.rank) <= Number(tier))) &&

@@ -71,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--partners", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--check-jsonschema", metavar="BIN",
+                        help="also time check-jsonschema (schema only, partner files) at the smallest size")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SITE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -78,10 +80,11 @@ def main() -> None:
         return
     from bench.generate import generate
 
-    print(f"$ python bench/validate.py --partners {' '.join(map(str, args.partners))} --repeat {args.repeat}")
+    print("$ python bench/validate.py " + " ".join(sys.argv[1:]))
     print("| partners | files | floor (YAML only) s | validate s | ratio | floor peak MB | validate peak MB "
           "| files/s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    notes: list[str] = []
     for n in args.partners:
         with tempfile.TemporaryDirectory() as tmp:
             site = generate(Path(tmp), n, TODAY)
@@ -91,6 +94,19 @@ def main() -> None:
             print(f"| {n:,} | {files:,} | {floor['seconds']:.2f} | {full['seconds']:.2f} "
                   f"| {full['seconds'] / floor['seconds']:.2f} | {floor['peak_mb']:.0f} | {full['peak_mb']:.0f} "
                   f"| {files / full['seconds']:,.0f} |", flush=True)
+            if args.check_jsonschema and n == min(args.partners):
+                start = time.perf_counter()
+                subprocess.run([args.check_jsonschema, "--schemafile", str(REPO / "rewards_build/schemas/"
+                                                                         "partner.schema.json"),
+                                *map(str, sorted((site.parent / "content/partners").glob("*.yml")))],
+                               check=True, capture_output=True)
+                other = time.perf_counter() - start
+                notes.append(f"\ncheck-jsonschema on the same {n:,} partner files (JSON Schema only, no "
+                             "cross-file rules): "
+                             f"{other:.2f} s, {other / full['seconds']:.1f} times `rewards validate` on all {files:,} "
+                             "files")
+
+    print("\n".join(notes))
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ def notify(
                 replanned = asyncio.run(_send(messages, ledger, settings, options.today, now, report, history, err))
                 # 5. Pending from earlier runs that planning no longer produces (cause fixed): cancelled.
                 if options.limit is None:
-                    report.cancelled = ledger.cancel(_stale_pending(history, replanned, options.only))
+                    report.cancelled += ledger.cancel(_stale_pending(history, replanned, options.only))
                 ledger.finish_run(run_id, now(), report.sent, report.failed, report.pending, report.exit_code)
             finally:
                 ledger.close()
@@ -174,9 +174,10 @@ async def _send(
             report.planned += 1
             if history.pending.get((prepared.partner_id, prepared.to.lower())):
                 replanned.update(prepared.keys)
+                report.cancelled += ledger.drop_items_not_in(prepared.message_id, prepared.keys)
             if prepared.refused:
                 ledger.record_pending([(prepared.message_id, prepared.keys)], today)
-                ledger.mark_failed(prepared.message_id, prepared.keys, now(), today, prepared.refused)
+                ledger.mark_failed(prepared.message_id, now(), today, prepared.refused)
                 _failed(report, prepared, prepared.refused, err)
                 continue
             batch.append(prepared)
@@ -190,15 +191,15 @@ async def _send(
     def settle(result: Result) -> None:
         prepared = in_flight.pop(result.message_id)
         if result.outcome is Outcome.SENT:
-            ledger.mark_sent(result.message_id, prepared.keys, now(), today, "; ".join(result.refused) or None)
+            ledger.mark_sent(result.message_id, now(), today, "; ".join(result.refused) or None)
             report.sent += 1
             for refused in result.refused:
                 print(f"notify: {prepared.message_id}: copy refused: {refused}", file=err)
         elif result.outcome is Outcome.FAILED:
-            ledger.mark_failed(result.message_id, prepared.keys, now(), today, result.reply)
+            ledger.mark_failed(result.message_id, now(), today, result.reply)
             _failed(report, prepared, result.reply, err)
         else:
-            ledger.mark_attempted(result.message_id, prepared.keys, result.reply, result.attempts)
+            ledger.mark_attempted(result.message_id, result.reply, result.attempts)
             report.pending += 1
             line = f"pending {prepared.to} {prepared.message_id} ({prepared.kinds}): {result.reply}"
             report.problems.append(line)

@@ -121,35 +121,41 @@ class Ledger:
                      for k in keys],
                 )
 
-    # Settling names the keys the message carried: a message re-sent after a crash may carry fewer
-    # items than when it was first recorded (a cause fixed since), and those must not count as sent.
+    def drop_items_not_in(self, message_id: str, keys: Iterable[Key]) -> int:
+        """A message re-sent after an interrupted run may carry fewer items than when it was first
+        recorded (a cause fixed since): the items it no longer carries are cancelled, not sent."""
+        keep = {_key_row(k) for k in keys}
+        rows = self.db.execute(
+            "SELECT kind, partner, contact, subject, period FROM items WHERE message_id = ? AND state = 'pending'",
+            (message_id,),
+        ).fetchall()
+        return self.cancel(Key(*row) for row in rows if tuple(row) not in keep)
 
-    def mark_sent(self, message_id: str, keys: Iterable[Key], at: dt.datetime, today: dt.date,
-                  reply: str | None = None) -> None:
-        self._settle(message_id, keys, "sent", at, today, reply)
+    def mark_sent(self, message_id: str, at: dt.datetime, today: dt.date, reply: str | None = None) -> None:
+        self._settle(message_id, "sent", at, today, reply)
 
-    def mark_failed(self, message_id: str, keys: Iterable[Key], at: dt.datetime, today: dt.date, reply: str) -> None:
-        self._settle(message_id, keys, "failed", at, today, reply)
+    def mark_failed(self, message_id: str, at: dt.datetime, today: dt.date, reply: str) -> None:
+        self._settle(message_id, "failed", at, today, reply)
 
-    def mark_attempted(self, message_id: str, keys: Iterable[Key], reply: str, attempts: int) -> None:
+    def mark_attempted(self, message_id: str, reply: str, attempts: int) -> None:
         """Still pending after this run's retries: keep the last reply for the next run to read."""
         with self._transaction():
-            self.db.executemany(
-                "UPDATE items SET reply = ?, attempts = attempts + ? WHERE message_id = ? AND state = 'pending'"
-                f" AND {_KEY_MATCH}",
-                [(reply, attempts, message_id, *_key_row(k)) for k in keys],
+            self.db.execute(
+                "UPDATE items SET reply = ?, attempts = attempts + ? WHERE message_id = ? AND state = 'pending'",
+                (reply, attempts, message_id),
             )
 
     def cancel(self, keys: Iterable[Key]) -> int:
         """Pending items that planning no longer produces (their cause was fixed): cancelled."""
-        rows = [(k.kind, k.partner, k.contact, k.subject, k.period) for k in keys]
+        rows = [_key_row(k) for k in keys]
+        before = self.db.total_changes
         with self._transaction():
             self.db.executemany(
                 "UPDATE items SET state = 'cancelled' WHERE kind = ? AND partner = ? AND contact = ?"
                 " AND subject = ? AND period = ? AND state = 'pending'",
                 rows,
             )
-        return len(rows)
+        return self.db.total_changes - before
 
     def start_run(self, today: dt.date, at: dt.datetime) -> int:
         with self._transaction():
@@ -165,20 +171,16 @@ class Ledger:
                 (at.isoformat(), sent, failed, pending, code, run_id),
             )
 
-    def _settle(self, message_id: str, keys: Iterable[Key], state: str, at: dt.datetime, today: dt.date,
-                reply: str | None) -> None:
+    def _settle(self, message_id: str, state: str, at: dt.datetime, today: dt.date, reply: str | None) -> None:
         with self._transaction():
-            self.db.executemany(
+            self.db.execute(
                 "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
-                f" WHERE message_id = ? AND state = 'pending' AND {_KEY_MATCH}",
-                [(state, today.isoformat(), at.isoformat(), reply, message_id, *_key_row(k)) for k in keys],
+                " WHERE message_id = ? AND state = 'pending'",
+                (state, today.isoformat(), at.isoformat(), reply, message_id),
             )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
-
-
-_KEY_MATCH = "kind = ? AND partner = ? AND contact = ? AND subject = ? AND period = ?"
 
 
 def _key_row(k: Key) -> tuple[str, str, str, str, str]:

@@ -48,9 +48,9 @@ class SentRecord:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """The ledger, as planning needs it. Build it with `History.of(records)`."""
+    """The ledger, as planning needs it (only that: it is read once per run and held while planning).
+    Build it with `History.of(records)`."""
 
-    records: tuple[SentRecord, ...] = ()
     last_tip_on: dict[tuple[str, str], dt.date] = field(default_factory=dict)  # (partner, contact)
     tips_had: frozenset[tuple[str, str, str]] = frozenset()  # (partner, contact, tip id), settled
     last_reminder: dict[tuple[str, str, str], tuple[int, dt.date]] = field(default_factory=dict)
@@ -58,7 +58,6 @@ class History:
 
     @staticmethod
     def of(records: Iterable[SentRecord]) -> History:
-        records = tuple(records)
         last_tip: dict[tuple[str, str], dt.date] = {}
         had: set[tuple[str, str, str]] = set()
         reminders: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
@@ -80,7 +79,7 @@ class History:
                 current = reminders.get((k.partner, k.contact, k.subject))
                 if current is None or n > current[0]:
                     reminders[(k.partner, k.contact, k.subject)] = (n, r.on)
-        return History(records, last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()})
+        return History(last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()})
 
 
 @dataclass(frozen=True, slots=True)

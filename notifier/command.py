@@ -112,7 +112,7 @@ def notify(
     # 1. Dry run: plan from the ledger as it is (read only), write the outbox, stop.
     if options.dry_run:
         history = _read_only_history(config.ledger)
-        outbox = Outbox(options.outbox or config.outbox, composer.env.loader.searchpath[0])  # type: ignore[union-attr]
+        outbox = Outbox(options.outbox or config.outbox, composer.folder)
         for prepared in produce(content, config, history, options.today, composer, plan_options):
             report.planned += 1
             if prepared.refused:
@@ -148,7 +148,10 @@ def notify(
                 ledger.close()
     except LockHeld as exc:
         print(f"notify: {exc}; exiting", file=err)
-        print(f"notify {options.today}: another run is in progress; nothing done", file=out)
+        if options.json:
+            print(json.dumps({"today": options.today.isoformat(), "locked": True, "exit_code": LOCKED}), file=out)
+        else:
+            print(f"notify {options.today}: another run is in progress; nothing done", file=out)
         return LOCKED
     return _finish(report, options, out, err)
 

@@ -98,7 +98,7 @@ class Composer:
         self.config = site.notifier
         self.content = content
         self.now = now
-        folder = templates or _template_folder(site)
+        folder = self.folder = templates or _template_folder(site)
         self.catalog = Catalog(folder / "strings")
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folder),

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .plan import History, Key, SentRecord
+from .plan import History, Key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -79,17 +79,14 @@ class Ledger:
 
     def history(self) -> History:
         rows = self.db.execute(
-            "SELECT kind, partner, contact, subject, period, state, message_id, planned_on, settled_on"
+            "SELECT kind, partner, contact, subject, period, state, message_id, coalesce(settled_on, planned_on)"
             " FROM items WHERE state != 'cancelled'"
         )
-        return History.of(
-            SentRecord(
-                Key(kind, partner, contact, subject, period),
-                state,
-                message_id,
-                dt.date.fromisoformat(settled_on or planned_on),
-            )
-            for kind, partner, contact, subject, period, state, message_id, planned_on, settled_on in rows
+        days: dict[str, dt.date] = {}  # a few distinct days: parse each once
+        return History.from_rows(
+            (kind, partner, contact, subject, period, state, message_id,
+             days.get(day) or days.setdefault(day, dt.date.fromisoformat(day)))
+            for kind, partner, contact, subject, period, state, message_id, day in rows
         )
 
     def status(self) -> list[StatusRow]:

@@ -58,27 +58,35 @@ class History:
 
     @staticmethod
     def of(records: Iterable[SentRecord]) -> History:
+        return History.from_rows(
+            (r.key.kind, r.key.partner, r.key.contact, r.key.subject, r.key.period, r.state, r.message_id, r.on)
+            for r in records
+        )
+
+    @staticmethod
+    def from_rows(rows: Iterable[tuple[str, str, str, str, str, str, str, dt.date]]) -> History:
+        """From (kind, partner, contact, subject, period, state, message_id, day) rows, as the ledger
+        stores them; only pending rows become records (the others are folded into the indexes)."""
         last_tip: dict[tuple[str, str], dt.date] = {}
         had: set[tuple[str, str, str]] = set()
         reminders: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
         pending: dict[tuple[str, str], list[SentRecord]] = {}
-        for r in records:
-            k = r.key
-            who = (k.partner, k.contact)
-            if r.state == "pending":
-                pending.setdefault(who, []).append(r)
+        for kind, partner, contact, subject, period, state, message_id, on in rows:
+            who = (partner, contact)
+            if state == "pending":
+                record = SentRecord(Key(kind, partner, contact, subject, period), state, message_id, on)
+                pending.setdefault(who, []).append(record)
+            elif state not in ("sent", "failed"):
                 continue
-            if r.state not in ("sent", "failed"):
-                continue
-            if k.kind == TIP:
-                had.add((k.partner, k.contact, k.subject))
-                if who not in last_tip or last_tip[who] < r.on:  # a refused tip also counts for cadence
-                    last_tip[who] = r.on
+            elif kind == TIP:
+                had.add((partner, contact, subject))
+                if who not in last_tip or last_tip[who] < on:  # a refused tip also counts for cadence
+                    last_tip[who] = on
             else:
-                n = _reminder_number(k.period)
-                current = reminders.get((k.partner, k.contact, k.subject))
+                n = _reminder_number(period)
+                current = reminders.get((partner, contact, subject))
                 if current is None or n > current[0]:
-                    reminders[(k.partner, k.contact, k.subject)] = (n, r.on)
+                    reminders[(partner, contact, subject)] = (n, on)
         return History(last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()})
 
 

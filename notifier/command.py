@@ -28,7 +28,7 @@ from .ledger import Ledger
 from .lock import LockHeld, RunLock, lock_path_for
 from .outbox import Outbox
 from .plan import History, Key, PlanOptions
-from .produce import Prepared, produce
+from .produce import Prepared, produce, started
 from .send import Job, Outcome, Result, SendSettings, send_all
 
 OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
@@ -138,7 +138,9 @@ def notify(
                 run_id = ledger.start_run(options.today, now())
                 # 4. Plan from the ledger, then compose, record pending and send, streaming.
                 history = ledger.history()
-                messages = produce(content, config, history, options.today, composer, plan_options)
+                # Started here, before the event loop exists: the planning workers are forked while
+                # this process has a single thread (asyncio's resolver threads come later).
+                messages = started(produce(content, config, history, options.today, composer, plan_options))
                 replanned = asyncio.run(_send(messages, ledger, settings, options.today, now, report, history, err))
                 # 5. Pending from earlier runs that planning no longer produces (cause fixed): cancelled.
                 if options.limit is None:

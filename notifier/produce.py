@@ -97,3 +97,9 @@ def _chunk(partner_ids: list[str]) -> list[Prepared]:
         for pid in partner_ids
         for envelope in plan_partner(content, config, history, content.partners[pid], today)
     ]
+
+
+def started(messages: Iterator[Prepared]) -> Iterator[Prepared]:
+    """The same messages, with the work already begun (the first one computed, the workers forked)."""
+    first = next(messages, None)
+    return messages if first is None else itertools.chain([first], messages)

@@ -144,3 +144,23 @@ def test_only_and_limit(tmp_path: Path) -> None:
     data = content(partner("a"), partner("b"), partner("c"))
     assert [e.partner.id for e in plan(data, config(tmp_path), History(), TODAY, PlanOptions(only="b"))] == ["b"]
     assert len(list(plan(data, config(tmp_path), History(), TODAY, PlanOptions(limit=2)))) == 2
+
+
+def test_planning_on_worker_processes_gives_the_same_messages_in_the_same_order(
+        tmp_path: Path, monkeypatch) -> None:
+    from notifier import produce as produce_module
+    from notifier.compose import Composer
+    from notifier.plan import PlanOptions
+    from notifier.produce import produce
+
+    config = site(tmp_path)
+    data = content(*(partner(f"p{i:03d}", contacts=(contact(f"C {i}", f"c{i}@p.example", "ko" if i % 3 else "en"),))
+                     for i in range(40)), partner("nobody", contacts=()))
+    composer = Composer(config, data, lambda: dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC))
+    alone = list(produce(data, config.notifier, History(), TODAY, composer, workers=1))
+    monkeypatch.setattr(produce_module, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(produce_module, "CHUNK", 7)
+    forked = list(produce(data, config.notifier, History(), TODAY, composer, workers=2))
+    assert len(alone) == 41 and forked == alone
+    limited = list(produce(data, config.notifier, History(), TODAY, composer, PlanOptions(limit=9), workers=2))
+    assert limited == alone[:9]

@@ -169,12 +169,12 @@ class Ledger:
             )
 
     def _settle(self, message_id: str, state: str, at: dt.datetime, today: dt.date, reply: str | None) -> None:
-        with self._transaction():
-            self.db.execute(
-                "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
-                " WHERE message_id = ? AND state = 'pending'",
-                (state, today.isoformat(), at.isoformat(), reply, message_id),
-            )
+        # One statement is one transaction (autocommit): committed when execute returns.
+        self.db.execute(
+            "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
+            " WHERE message_id = ? AND state = 'pending'",
+            (state, today.isoformat(), at.isoformat(), reply, message_id),
+        )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)

@@ -4,6 +4,7 @@ their files themselves. A progress bar shows on a terminal only."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -63,8 +64,14 @@ def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[
     if jobs <= 1 or n < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_render_chunk, chunks)
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap_unordered(_render_chunk, chunks)
+    # The loaded content is shared with the workers copy-on-write. Freezing it keeps the workers'
+    # garbage collector from walking (and so copying) the whole inherited heap again and again.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap_unordered(_render_chunk, chunks)
+    finally:
+        gc.unfreeze()
 
 
 class Progress:

@@ -151,6 +151,7 @@ def main() -> None:
     print()
     for line in summaries:
         print(line)
+    print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every row alike)")
 
 
 def _proc_cpu(pid: int) -> float:

@@ -220,10 +220,11 @@ def _tip(
     today: dt.date,
     pending: dict[Key, SentRecord],
 ) -> Item | None:
-    for tip in tips:
-        key = Key(TIP, partner.id, recipient.key, tip.id, "-")
-        if key in pending:
-            return Item(key, tip=tip)  # due already: send it again, whatever the cadence
+    for key in pending:
+        if key.kind == TIP:  # due already: send it again, whatever the cadence
+            tip = next((t for t in tips if t.id == key.subject), None)
+            if tip is not None:
+                return Item(key, tip=tip)
     last = history.last_tip_on.get((partner.id, recipient.key))
     if last is not None and (today - last).days < config.cadence_days:
         return None

@@ -86,7 +86,8 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
     sales = tuple(_group(site, s, f, link, group, Category.SALES_MARKETING, edit, hint) for group in s.offers)
     technical = tuple(_group(site, s, f, link, group, Category.TECHNICAL, edit, hint) for group in s.offers)
     context = PartnerContext(
-        chrome=c, id=p.id, name=p.name, mpn_id=p.mpn_id, file=p.source, edit_url=edit,
+        chrome=c, id=p.id, name=p.name, mpn_id=p.mpn_id, file=p.source, index_url=link.to(urls.PARTNERS),
+        edit_url=edit,
         json_url=link.root_file(urls.partner_json(p.id)), opted_out=s.opted_out,
         tier=_tier(site, s, f, link),
         offers=tuple(OfferRow(

@@ -1,5 +1,7 @@
-"""Where each page lives. Output paths are named here once; links between pages are relative,
-so the site works under any base path and from `python -m http.server`."""
+"""Where each page lives. Output paths are named here once. Links between pages are relative and
+name the file ("../benefits/index.html"), so the site works under any base path, from any static
+server, and opened straight from the disk (file://). Canonical and sitemap addresses keep the
+clean folder form ("https://.../benefits/")."""
 
 from __future__ import annotations
 
@@ -61,13 +63,21 @@ class Linker:
             self.site_root = "../" * (self.depth + self.prefix.count("/"))
 
     def to(self, key: str) -> str:
-        return (self.lang_root + key) or "./"
+        return _file(self.lang_root + key)
 
     def to_language(self, key: str, language: str, default: str) -> str:
-        return (self.site_root + lang_prefix(language, default) + key) or "./"
+        return _file(self.site_root + lang_prefix(language, default) + key)
 
     def asset(self, name: str) -> str:
         return self.site_root + ASSETS + name
 
     def root_file(self, path: str) -> str:
         return self.site_root + path
+
+
+def _file(path: str) -> str:
+    """"a/b/" -> "a/b/index.html", keeping any "#fragment"."""
+    path, hash_, fragment = path.partition("#")
+    if path == "" or path.endswith("/"):
+        path += "index.html"
+    return path + hash_ + fragment

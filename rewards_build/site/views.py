@@ -28,7 +28,7 @@ class Chrome:
     site_title: str
     title: str
     description: str
-    base: str  # relative prefix to this language's home, e.g. "../../"
+    home_url: str  # this language's home page
     assets_url: str  # relative prefix to the shared assets folder
     canonical_url: str
     nav: tuple[Link, ...]
@@ -139,6 +139,7 @@ class PartnerContext:
     name: str
     mpn_id: str
     file: str  # the YAML file that produced the page
+    index_url: str  # the partners index
     edit_url: str
     json_url: str
     opted_out: bool

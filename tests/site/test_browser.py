@@ -71,7 +71,7 @@ def test_partner_journey_home_to_overdue_alert_tabs_and_korean(page, base_url: s
 
     page.get_by_role("navigation", name="Language").get_by_role("link", name="한국어").click()
     assert page.locator("html").get_attribute("lang") == "ko"
-    assert page.url.endswith("/ko/partners/adatum-awaiting-contact/")
+    assert page.url.endswith("/ko/partners/adatum-awaiting-contact/index.html")
     assert page.locator("#alerts-title").inner_text() == "알림"
     assert page.console_errors == []
 

@@ -339,3 +339,21 @@ async def test_the_rate_limit_spaces_messages(smtp: Server, root: Path) -> None:
     result = await run_notify(config, content(*many_partners(12)), OPTIONS)
     assert result.code == 0
     assert time.perf_counter() - start >= 11 / 40
+
+
+@pytest.mark.parametrize(("phase", "reply"), [
+    ("RCPT", "450 4.2.1 mailbox busy"),
+    ("MAIL", "421 4.3.2 shutting down"),
+    ("DATA", "451 4.3.0 local error"),
+])
+async def test_a_temporary_refusal_that_persists_is_pending_and_exit_1(
+        smtp: Server, root: Path, phase: str, reply: str) -> None:
+    smtp.handler.rule = lambda p, address, n: reply if p == phase else None
+    config = site(root, smtp.port)
+    result = await run_notify(config, content(partner()), OPTIONS)
+
+    assert result.code == 1
+    assert smtp.handler.seen[phase] == 3  # the first try and `retries: 2`
+    [row] = ledger_rows(config)
+    assert (row["state"], row["reply"]) == ("pending", reply if phase != "RCPT" else f"ada@contoso.example: {reply}")
+    assert result.out.strip() == "notify 2026-11-24: 1 due, 0 sent, 0 failed, 1 left pending"

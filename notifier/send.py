@@ -145,7 +145,12 @@ class _Pool:
         smtp: aiosmtplib.SMTP | None = None
         try:
             while (job := await queue.get()) is not None:
-                result, smtp = await self._deliver(job, smtp)
+                try:
+                    result, smtp = await self._deliver(job, smtp)
+                except Exception as exc:  # unforeseen: the message stays pending, the others go on
+                    if smtp is not None:
+                        smtp.close()
+                    result, smtp = Result(job.message_id, Outcome.PENDING, f"unexpected: {exc!r}", 1), None
                 self.on_result(result)
         finally:
             if smtp is not None:

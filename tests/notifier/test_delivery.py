@@ -210,12 +210,12 @@ async def test_a_second_run_while_one_holds_the_lock_exits_3_and_sends_nothing(s
 async def test_two_runs_at_once_send_each_message_once(smtp: Server, root: Path) -> None:
     smtp.handler.rule = lambda phase, address, n: "slow:0.05" if phase == "DATA" else None
     config = site(root, smtp.port)
-    data = content(*many_partners(10))
+    data = content(*many_partners(20))  # about half a second of sending: the runs overlap
     first, second = await asyncio.gather(run_notify(config, data, OPTIONS), run_notify(config, data, OPTIONS))
 
     assert sorted([first.code, second.code]) == [0, 3]
-    assert len(smtp.handler.received) == 10
-    assert len(set(smtp.handler.message_ids())) == 10
+    assert len(smtp.handler.received) == 20
+    assert len(set(smtp.handler.message_ids())) == 20
 
 
 async def test_a_control_character_never_reaches_a_header(smtp: Server, root: Path) -> None:

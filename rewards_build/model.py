@@ -89,14 +89,17 @@ class Program:
     languages: tuple[str, ...]  # languages[0] is the default (English)
     source: str
 
+    _ranks: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Rules ask for a tier's rank hundreds of thousands of times in a large run: a lookup, not a scan.
+        object.__setattr__(self, "_ranks", {tier.id: i for i, tier in enumerate(self.tiers)})
+
     def tier(self, tier_id: str) -> Tier:
-        for tier in self.tiers:
-            if tier.id == tier_id:
-                return tier
-        raise KeyError(tier_id)
+        return self.tiers[self._ranks[tier_id]]
 
     def tier_rank(self, tier_id: str) -> int:
-        return next(i for i, tier in enumerate(self.tiers) if tier.id == tier_id)
+        return self._ranks[tier_id]
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,6 +227,8 @@ def applies_to(benefit: Benefit, offer: Offer) -> bool:
 
 
 def condition_locks(benefit: Benefit, offer: Offer) -> list[LockReason]:
+    if not benefit.conditions:
+        return []
     checks = (
         (Condition.LISTING_OPTIMIZATION_DONE, not offer.listing_optimization_done, LockReason.LISTING_OPTIMIZATION),
         (Condition.NOT_BYOL, offer.byol, LockReason.BYOL),
@@ -271,17 +273,24 @@ def _team_contact_for(partner: Partner, activation: Activation) -> dt.date | Non
     return min(dates) if dates else None
 
 
+def _offer_dates(program: Program, offer: Offer, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """(expires_on, deadline): list/trial benefits expire; transact benefits have the yearly deadline."""
+    if effective_listing_type(offer) is ListingType.TRANSACT:
+        return None, next_deadline(program, today)
+    if offer.live_date is None:
+        return None, None
+    return add_months(offer.live_date, program.timing.list_trial_expiry_months), None
+
+
 def benefit_status(
-    content: Content, partner: Partner, offer: Offer, benefit: Benefit, tier: TierStanding, today: dt.date
+    content: Content, partner: Partner, offer: Offer, benefit: Benefit, tier: TierStanding, today: dt.date,
+    dates: tuple[dt.date | None, dt.date | None] | None = None,
 ) -> BenefitStatus:
+    """One benefit on one offer. `dates` is `_offer_dates(...)`, passed in when the caller has it already."""
     program = content.program
     timing = program.timing
-    listing_type = effective_listing_type(offer)
-    transact = listing_type is ListingType.TRANSACT
-    expires_on = None
-    if not transact and offer.live_date is not None:
-        expires_on = add_months(offer.live_date, timing.list_trial_expiry_months)
-    deadline = next_deadline(program, today) if transact else None
+    transact = effective_listing_type(offer) is ListingType.TRANSACT
+    expires_on, deadline = dates if dates is not None else _offer_dates(program, offer, today)
     quantity = quantity_at(program, benefit, tier.tier) if transact else None
     base = {"benefit": benefit, "offer": offer, "expires_on": expires_on, "deadline": deadline, "quantity": quantity}
 
@@ -345,17 +354,16 @@ def benefit_status(
 
 
 def offer_benefits(content: Content, partner: Partner, tier: TierStanding, today: dt.date) -> tuple[OfferBenefits, ...]:
-    return tuple(
-        OfferBenefits(
-            offer,
-            tuple(
-                benefit_status(content, partner, offer, benefit, tier, today)
-                for benefit in content.benefits.values()
-                if applies_to(benefit, offer)
-            ),
+    groups = []
+    for offer in partner.offers:
+        dates = _offer_dates(content.program, offer, today)
+        statuses = tuple(
+            benefit_status(content, partner, offer, benefit, tier, today, dates)
+            for benefit in content.benefits.values()
+            if applies_to(benefit, offer)
         )
-        for offer in partner.offers
-    )
+        groups.append(OfferBenefits(offer, statuses))
+    return tuple(groups)
 
 
 # --- Escalations -------------------------------------------------------------------------------

@@ -59,11 +59,12 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
     global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
                                            i18n.catalogs_fingerprint(config.languages), today.isoformat())
     previous = None if clean else inputs.Manifest.read(out)
-    scanned = inputs.scan_partners(config.content_dir)
+    scanned, strays = inputs.scan_partners(config.content_dir)
 
-    # 3. Decide what is stale: everything (first build, or a global input changed), some
-    #    partners (their files changed, appeared or went), or nothing at all.
-    if previous is None or previous.global_key != global_key:
+    # 3. Decide what is stale: everything (first build, a global input changed, or a stray file in
+    #    partners/ that only a full load reports), some partners (their files changed, appeared
+    #    or went), or nothing at all.
+    if previous is None or previous.global_key != global_key or strays:
         mode, stamps, changed, removed = FULL, inputs.hash_all(config.content_dir, scanned), sorted(scanned), []
     else:
         stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)

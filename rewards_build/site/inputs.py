@@ -81,18 +81,24 @@ def global_fingerprint(site_path: Path, content_dir: Path, templates_dir: Path, 
     return digest.hexdigest()
 
 
-def scan_partners(content_dir: Path) -> dict[str, FileStamp]:
-    """Every partner file, by id (its file name), with size and modification time (no reading)."""
+def scan_partners(content_dir: Path) -> tuple[dict[str, FileStamp], bool]:
+    """Every partner file, by id (its file name), with size and modification time (no reading);
+    and whether anything else sits in partners/ (a stray file is a problem only a full load reports)."""
     stamps: dict[str, FileStamp] = {}
+    strays = False
     folder = content_dir / PARTNERS_DIR
     if not folder.is_dir():
-        return stamps
+        return stamps, strays
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.endswith(".yml") and entry.is_file() and not entry.name.startswith("."):
+            if entry.name.startswith("."):
+                continue
+            if entry.name.endswith(".yml") and entry.is_file():
                 st = entry.stat()
                 stamps[entry.name[:-4]] = FileStamp(f"{PARTNERS_DIR}/{entry.name}", st.st_size, st.st_mtime_ns)
-    return stamps
+            else:
+                strays = True
+    return stamps, strays
 
 
 def sha_of(path: Path) -> str:

@@ -135,6 +135,18 @@ def test_invalid_content_prints_located_problems_and_keeps_the_old_site(site_cop
     assert leftovers(out) == []
 
 
+def test_stray_file_among_partners_is_reported_even_when_nothing_else_changed(site_copy: SiteCopy,
+                                                                              tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = tree(out, skip=())
+    (site_copy.content / "partners/contoso.yaml").write_text("id: contoso\n")
+    result, log = site_copy.build(out)
+    assert result.exit_code == 1
+    assert "contoso.yaml:1:1:" in log, log
+    assert tree(out, skip=()) == before
+
+
 def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) -> None:
     import datetime as dt
 

@@ -55,90 +55,96 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         return BuildResult(2, problems=problems)
     out = (out or config.output_dir).resolve()
 
-    # 2. Fingerprint the inputs; read what the previous build was made from.
-    global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
-                                           i18n.catalogs_fingerprint(config.languages), today.isoformat())
-    previous = None if clean else inputs.Manifest.read(out)
-    scanned, strays = inputs.scan_partners(config.content_dir)
+    # 2. One build at a time per output folder (`rewards serve` and a manual build may overlap);
+    #    under the lock, leftovers of a killed build are swept away.
+    with write.exclusive(out):
+        write.sweep(out)
 
-    # 3. Decide what is stale: everything (first build, a global input changed, or a stray file in
-    #    partners/ that only a full load reports), some partners (their files changed, appeared
-    #    or went), or nothing at all.
-    if previous is None or previous.global_key != global_key or strays:
-        mode, stamps, changed, removed = FULL, inputs.hash_all(config.content_dir, scanned), sorted(scanned), []
-    else:
-        stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)
-        mode = PARTIAL if changed or removed else NOTHING
-    if mode == NOTHING:
-        if stamps != previous.partners:  # touched but identical files: remember the new times only
-            previous.partners = stamps
-            _write_manifest(out, previous)
-        return _summarise(stream, BuildResult(0, NOTHING, out, seconds=time.perf_counter() - started),
-                          len(previous.outputs) + len(stamps) * (len(config.languages) + 1))
+        # 3. Fingerprint the inputs; read what the previous build was made from.
+        global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
+                                               i18n.catalogs_fingerprint(config.languages), today.isoformat())
+        previous = None if clean else inputs.Manifest.read(out)
+        scanned, strays = inputs.scan_partners(config.content_dir)
 
-    # 4. Load and validate: all content, or the shared content plus the changed partner files.
-    if mode == FULL:
-        loaded = load_everything(site_path, today)
-    else:
-        loaded = load_partners(site_path, [stamps[pid].rel for pid in changed], today)
-    if loaded.problems or loaded.content is None or loaded.config is None:
-        print_problems(loaded.problems, stream)
-        print(f"rewards build: {len(loaded.problems)} problem(s); the site in {_shown(out)} was left as it was",
-              file=stream)
-        return BuildResult(2 if loaded.config_error else 1, mode, out, problems=loaded.problems)
-    site = Site(loaded.config, loaded.content, today)
-    partner_ids = [pid for pid in sorted(loaded.content.partners, key=lambda p: loaded.content.partners[p].source)]
-
-    # 5. Collect the pages that do not depend on any partner (full builds only).
-    shared: list[Page] = global_pages(site) + _assets(config.templates_dir) if mode == FULL else []
-
-    # 6. Render and stage everything; nothing in the live site changes yet.
-    stage = write.Stage(out, f"{os.getpid()}-{time.time_ns()}")
-    bar = Progress(len(shared) + len(partner_ids) * (len(site.languages) + 1) + len(site.languages) + 1,
-                   stream, progress)
-    try:
-        renderer = Renderer(config.templates_dir, site.languages)
-        written, total = _stage_pages(stage, renderer, shared), len(shared)
-        bar.advance(len(shared))
-        partner_written, fresh_rows, count = render_partners(
-            site, renderer, stage, partner_ids, jobs or default_jobs(), bar)
-        written += partner_written
-        total += count
-        rows = _rows(previous, fresh_rows, removed, stamps) if mode == PARTIAL else fresh_rows
-        if mode == PARTIAL and rows == previous.rows:  # the index and sitemap would come out the same
-            listing = []
+        # 4. Decide what is stale: everything (first build, a global input changed, or a stray file in
+        #    partners/ that only a full load reports), some partners (their files changed, appeared
+        #    or went), or nothing at all.
+        if previous is None or previous.global_key != global_key or strays:
+            mode, stamps, changed, removed = FULL, inputs.hash_all(config.content_dir, scanned), sorted(scanned), []
         else:
-            listing = listing_pages(site, [PartnerRow.from_json(rows[pid]) for pid in _by_file(rows, stamps)])
-        written += _stage_pages(stage, renderer, listing)
-        total += len(listing)
-        bar.advance(len(listing))
+            stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)
+            mode = PARTIAL if changed or removed else NOTHING
+        if mode == NOTHING:
+            if stamps != previous.partners:  # touched but identical files: remember the new times only
+                previous.partners = stamps
+                _write_manifest(out, previous)
+            return _summarise(stream, BuildResult(0, NOTHING, out, seconds=time.perf_counter() - started),
+                              len(previous.outputs) + len(stamps) * (len(config.languages) + 1))
 
-        # 7. Record what this build was made from, then swap everything in.
-        shared_outputs = [p.output for p in shared + listing] if mode == FULL else previous.outputs
-        manifest = inputs.Manifest(global_key, stamps, rows, shared_outputs)
-        if stage.put(urls.MANIFEST, manifest.to_bytes()):
-            written.append(urls.MANIFEST)
-        stage.record(written)
-        if mode == PARTIAL:  # only removed partners leave files behind
-            obsolete = [o for pid in removed for o in partner_outputs(site, pid)]
+        # 5. Load and validate: all content, or the shared content plus the changed partner files.
+        if mode == FULL:
+            loaded = load_everything(site_path, today)
         else:
-            obsolete = _obsolete(site, previous, manifest) if previous else []
-        removed_files = stage.commit(obsolete)
-    except (OSError, TemplateError) as error:
-        stage.abort()
+            loaded = load_partners(site_path, [stamps[pid].rel for pid in changed], today)
+        if loaded.problems or loaded.content is None or loaded.config is None:
+            print_problems(loaded.problems, stream)
+            print(f"rewards build: {len(loaded.problems)} problem(s); the site in {_shown(out)} was left as it was",
+                  file=stream)
+            return BuildResult(2 if loaded.config_error else 1, mode, out, problems=loaded.problems)
+        site = Site(loaded.config, loaded.content, today)
+        partner_ids = [pid for pid in sorted(loaded.content.partners, key=lambda p: loaded.content.partners[p].source)]
+
+        # 6. Collect the pages that do not depend on any partner (full builds only).
+        shared: list[Page] = global_pages(site) + _assets(config.templates_dir) if mode == FULL else []
+
+        # 7. Render and stage everything; nothing in the live site changes yet.
+        write.sweep(out, deep=mode == FULL)
+        stage = write.Stage(out, f"{os.getpid()}-{time.time_ns()}")
+        bar = Progress(len(shared) + len(partner_ids) * (len(site.languages) + 1) + len(site.languages) + 1,
+                       stream, progress)
+        try:
+            renderer = Renderer(config.templates_dir, site.languages)
+            written, total = _stage_pages(stage, renderer, shared), len(shared)
+            bar.advance(len(shared))
+            partner_written, fresh_rows, count = render_partners(
+                site, renderer, stage, partner_ids, jobs or default_jobs(), bar)
+            written += partner_written
+            total += count
+            rows = _rows(previous, fresh_rows, removed, stamps) if mode == PARTIAL else fresh_rows
+            if mode == PARTIAL and rows == previous.rows:  # the index and sitemap would come out the same
+                listing = []
+            else:
+                listing = listing_pages(site, [PartnerRow.from_json(rows[pid]) for pid in _by_file(rows, stamps)])
+            written += _stage_pages(stage, renderer, listing)
+            total += len(listing)
+            bar.advance(len(listing))
+
+            # 8. Record what this build was made from, then swap everything in.
+            shared_outputs = [p.output for p in shared + listing] if mode == FULL else previous.outputs
+            manifest = inputs.Manifest(global_key, stamps, rows, shared_outputs)
+            if stage.put(urls.MANIFEST, manifest.to_bytes()):
+                written.append(urls.MANIFEST)
+            stage.record(written)
+            if mode == PARTIAL:  # only removed partners leave files behind
+                obsolete = [o for pid in removed for o in partner_outputs(site, pid)]
+            else:
+                obsolete = _obsolete(site, previous, manifest) if previous else []
+            removed_files = stage.commit(obsolete)
+        except (OSError, TemplateError) as error:
+            stage.abort()
+            bar.close()
+            print(f"rewards build: {type(error).__name__}: {error}; the site in {_shown(out)} was left as it was",
+                  file=stream)
+            return BuildResult(1, mode, out, problems=[])
+        except BaseException:
+            stage.abort()
+            raise
         bar.close()
-        print(f"rewards build: {type(error).__name__}: {error}; the site in {_shown(out)} was left as it was",
-              file=stream)
-        return BuildResult(1, mode, out, problems=[])
-    except BaseException:
-        stage.abort()
-        raise
-    bar.close()
 
-    # 8. Summarise in one line.
-    pages_written = len([w for w in written if w != urls.MANIFEST])
-    return _summarise(stream, BuildResult(0, mode, out, pages_written, total - pages_written, removed_files,
-                                          time.perf_counter() - started), total)
+        # 9. Summarise in one line.
+        pages_written = len([w for w in written if w != urls.MANIFEST])
+        return _summarise(stream, BuildResult(0, mode, out, pages_written, total - pages_written, removed_files,
+                                              time.perf_counter() - started), total)
 
 
 def _stage_pages(stage: write.Stage, renderer: Renderer, pages: list[Page]) -> list[str]:

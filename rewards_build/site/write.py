@@ -11,9 +11,11 @@ nothing). On failure, `abort` removes every temporary file, leaving the old site
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,3 +123,29 @@ def leftovers(out: Path) -> list[Path]:
     if out.exists():
         found += [Path(d) / n for d, _s, files in os.walk(out) for n in files if TMP_MARK in n]
     return found
+
+
+@contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output's parent folder (no lock file to clean up or ignore)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep(out: Path, deep: bool = False) -> None:
+    """Remove what a killed build left (call under `exclusive`: then no other build is running).
+    Staging folders beside the site are cheap to find; temporary files inside it are looked for
+    only when `deep` (full builds, where one walk of the folder is noise)."""
+    prefix = f".{out.name}{TMP_MARK}"
+    for path in out.parent.iterdir():
+        if path.name.startswith(prefix) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    if deep and out.is_dir():
+        for path in leftovers(out):
+            if path.is_file():
+                path.unlink(missing_ok=True)

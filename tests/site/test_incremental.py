@@ -147,6 +147,18 @@ def test_stray_file_among_partners_is_reported_even_when_nothing_else_changed(si
     assert tree(out, skip=()) == before
 
 
+def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site_copy: SiteCopy, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    (tmp_path / ".site.rewards-tmp-999-1").mkdir()  # a first build killed while staging
+    (tmp_path / ".site.rewards-tmp-999-1" / "index.html").write_text("half")
+    (out / "partners" / ".index.html.rewards-tmp-999-1").write_text("half")  # killed before its renames
+    assert len(leftovers(out)) == 2
+    result, _ = site_copy.build(out, clean=True)
+    assert result.exit_code == 0
+    assert leftovers(out) == []
+
+
 def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) -> None:
     import datetime as dt
 

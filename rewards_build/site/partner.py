@@ -4,7 +4,7 @@ alerts), its JSON, and its row in the partners index. States, tiers and escalati
 
 from __future__ import annotations
 
-from ..model import Category, Contact, Partner
+from ..model import Category, Contact, Offer, OwnerStatus, Partner
 from ..rules import (
     BenefitState,
     BenefitStatus,
@@ -93,8 +93,7 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
         offers=tuple(OfferRow(
             o.id, o.name, o.listing_type.value, f.gettext(labels.LISTING_TYPES[o.listing_type])
             + (" (BYOL)" if o.byol else ""), o.status.value, f.gettext(labels.OFFER_STATUSES[o.status]),
-            f.date(o.live_date), o.owner.name or f.gettext("Unknown") if o.owner.status.value != "left"
-            else f.gettext("%(name)s (has left)") % {"name": o.owner.name or "?"},
+            f.date(o.live_date), _owner(f, o),
         ) for o in p.offers),
         alerts=tuple(_alert(site, s, f, e, edit, hint) for e in s.escalations),
         contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
@@ -102,11 +101,7 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
         sales=tuple(g for g in sales if g.rows),
         technical=tuple(g for g in technical if g.rows),
         phases=tuple(f.gettext(label) for label in labels.PHASES.values()),
-        sponsorships=tuple(
-            Sponsorship(st.benefit.title_in(language), link.to(urls.benefit(st.benefit.id)), f.money(st.quantity))
-            for group in s.offers for st in group.statuses
-            if st.benefit.category is Category.TECHNICAL and st.quantity is not None
-        ),
+        sponsorships=_sponsorships(s, f, link),
         requests=tuple(RequestRow(
             _benefit_title(site, r.benefit, language), _offer_name(p, r.offer), f.gettext(labels.PHASES[r.phase]),
             f.date(r.date), r.status, f.gettext(labels.REQUEST_STATUSES[r.status]), r.note or "",
@@ -114,6 +109,23 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
         request_action=Action(f.gettext("Request technical help"), edit, hint),
     )
     return Page(urls.output_file(key, language, site.default), "partner.html", context)
+
+
+def _owner(f: Formatter, offer: Offer) -> str:
+    if offer.owner.status is OwnerStatus.LEFT:
+        return f.gettext("%(name)s (has left)") % {"name": offer.owner.name or "?"}
+    return offer.owner.name or f.gettext("Unknown")
+
+
+def _sponsorships(s: PartnerStanding, f: Formatter, link) -> tuple[Sponsorship, ...]:
+    """Technical benefits with an amount at the company's tier (the same for all its offers)."""
+    found: dict[str, Sponsorship] = {}
+    for group in s.offers:
+        for st in group.statuses:
+            b = st.benefit
+            if b.category is Category.TECHNICAL and st.quantity is not None and b.id not in found:
+                found[b.id] = Sponsorship(b.title_in(f.language), link.to(urls.benefit(b.id)), f.money(st.quantity))
+    return tuple(found.values())
 
 
 def _benefit_title(site: Site, benefit_id: str | None, language: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
@@ -42,13 +42,18 @@ def catalogs_fingerprint(languages: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-@functools.cache
 def translations(language: str) -> NullTranslations:
-    """The compiled catalog for a language; English (the source language) needs none."""
+    """The compiled catalog for a language, recompiled when its file changes (under `rewards serve`)."""
     path = catalog_path(language)
     if not path.exists():
         return NullTranslations()
-    with path.open("rb") as po:
+    stat = path.stat()
+    return _compiled(language, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(language: str, _mtime_ns: int, _size: int) -> NullTranslations:
+    with catalog_path(language).open("rb") as po:
         catalog = read_po(po, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
@@ -61,12 +66,16 @@ class Formatter:
     """Everything language-dependent that Python computes for a page, in one place."""
 
     language: str
+    catalog: NullTranslations = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "catalog", translations(self.language))
 
     def gettext(self, message: str) -> str:
-        return translations(self.language).gettext(message)
+        return self.catalog.gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return translations(self.language).ngettext(singular, plural, n)
+        return self.catalog.ngettext(singular, plural, n)
 
     def date(self, day: dt.date | None) -> str:
         return _date(day, self.language) if day else ""

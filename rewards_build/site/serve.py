@@ -19,6 +19,7 @@ from watchfiles import watch
 from ..pipeline import load_config
 from ..report import print_problems
 from .build import build
+from .i18n import LOCALE_DIR
 
 RELOAD_SCRIPT = b"""<script>(function(){var v=null;function poll(){fetch("/__reload?v="+(v===null?"":v))
 .then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload();return}v=t;poll()})
@@ -101,7 +102,7 @@ def serve(site_path: Path, *, today: dt.date | None, out: Path | None, host: str
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"Serving {root} at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)
-    watched = [p for p in (config.content_dir, config.templates_dir, config.path) if p.exists()]
+    watched = [p for p in (config.content_dir, config.templates_dir, config.path, LOCALE_DIR) if p.exists()]
     try:
         for _changes in watch(*watched, debounce=200, raise_interrupt=False):
             if rebuild():

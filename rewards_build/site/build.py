@@ -27,7 +27,7 @@ from .pages import Site, global_pages, listing_pages
 from .parallel import Progress, default_jobs, render_partners
 from .partner import partner_outputs
 from .render import Renderer, page_bytes
-from .views import Page, PartnerRow
+from .views import Page
 
 FULL, PARTIAL, NOTHING = "full", "partial", "nothing"
 
@@ -114,7 +114,7 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
             if mode == PARTIAL and rows == previous.rows:  # the index and sitemap would come out the same
                 listing = []
             else:
-                listing = listing_pages(site, [PartnerRow.from_json(rows[pid]) for pid in _by_file(rows, stamps)])
+                listing = listing_pages(site, [rows[pid] for pid in _by_file(rows, stamps)])
             written += _stage_pages(stage, renderer, listing)
             total += len(listing)
             bar.advance(len(listing))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
+
+from markupsafe import Markup
 
 from ..config import SiteConfig
 from ..model import Content, ListingType
@@ -233,36 +236,36 @@ def global_pages(site: Site) -> list[Page]:
 # --- Pages that list every partner -----------------------------------------------------------
 
 
-def partners_index(site: Site, rows: list[PartnerRow], language: str) -> Page:
+def index_row(site: Site, r: PartnerRow, language: str) -> IndexRow:
+    """A partner's row in the partners index of one language (rendered once, kept in the manifest)."""
     f = Formatter(language)
-    program = site.content.program
-    c, link = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
-                     f.gettext("Every partner in the program, its tier and its alerts."))
-    types_label: dict[tuple[str, ...], str] = {}
-    alerts_label: dict[int, str] = {}
-    tier_name = {t.id: t.name for t in program.tiers} | {"": f.gettext("No live offer")}
-    view = []
-    for r in rows:
-        if r.listing_types not in types_label:
-            types_label[r.listing_types] = ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in r.listing_types)
-        if r.alerts not in alerts_label:
-            alerts_label[r.alerts] = (f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts}
-                                      if r.alerts else "")
-        view.append(IndexRow(
-            r.name, link.to(urls.partner(r.id)), tier_name[r.tier_id], r.tier_id, types_label[r.listing_types],
-            " ".join(r.listing_types), alerts_label[r.alerts], r.alerts, " urgent" if r.urgent else "",
-        ))
+    link = urls.Linker(urls.PARTNERS, language, site.default, site.config.base_url)
+    tier = site.content.program.tier(r.tier_id).name if r.tier_id else f.gettext("No live offer")
+    alerts = f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts} if r.alerts else ""
+    return IndexRow(
+        r.name, link.to(urls.partner(r.id)), tier, r.tier_id,
+        ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in r.listing_types), " ".join(r.listing_types),
+        alerts, r.alerts, " urgent" if r.urgent else "",
+    )
+
+
+def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Page:
+    """The index of every partner: the rows' HTML comes rendered (see `index_row`)."""
+    f = Formatter(language)
+    c, _ = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
+                  f.gettext("Every partner in the program, its tier and its alerts."))
+    rows_html = Markup("".join(row["html"][language] for row in rows))
     count = f.ngettext("%(num)s partner", "%(num)s partners", len(rows)) % {"num": f.number(len(rows))}
     types = tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items())
     return Page(urls.output_file(urls.PARTNERS, language, site.default), "partners.html",
-                PartnersIndexContext(c, tuple(view), count, types))
+                PartnersIndexContext(c, rows_html, count, types))
 
 
-def sitemap(site: Site, rows: list[PartnerRow]) -> Page:
+def sitemap(site: Site, rows: list[dict[str, Any]]) -> Page:
     keys = [urls.HOME, urls.CATALOG, urls.PARTNERS, urls.TOOLKIT, urls.TIPS]
     keys += [urls.benefit(b) for b in site.content.benefits]
     keys += [urls.toolkit(t.id) for t in site.content.toolkit]
-    keys += [urls.partner(r.id) for r in rows]
+    keys += [urls.partner(r["id"]) for r in rows]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for key in keys:
@@ -273,6 +276,6 @@ def sitemap(site: Site, rows: list[PartnerRow]) -> Page:
     return Page(urls.SITEMAP, None, "\n".join(lines))
 
 
-def listing_pages(site: Site, rows: list[PartnerRow]) -> list[Page]:
+def listing_pages(site: Site, rows: list[dict[str, Any]]) -> list[Page]:
     """The pages to re-render whenever any partner is added, changed or removed."""
     return [sitemap(site, rows)] + [partners_index(site, rows, language) for language in site.languages]

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from . import write
-from .pages import Site
+from .pages import Site, index_row
 from .partner import partner_pages
 from .render import Renderer, page_bytes
 
@@ -37,7 +37,9 @@ def _render_chunk(ids: list[str]) -> tuple[list[str], list[dict[str, Any]], int]
             count += 1
             if write.put(root, fresh, token, page.output, page_bytes(renderer, page)):
                 written.append(page.output)
-        rows.append({**asdict(row), "listing_types": list(row.listing_types)})  # as JSON reads it back
+        html = {lang: renderer.render("_partner_row.html", lang, r=index_row(site, row, lang))
+                for lang in site.languages}
+        rows.append({**asdict(row), "listing_types": list(row.listing_types), "html": html})  # as JSON reads it
     return written, rows, count
 
 

@@ -169,9 +169,6 @@ class PartnerRow:
     alerts: int
     urgent: int
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PartnerRow:
-        return cls(**{**data, "listing_types": tuple(data["listing_types"])})
 
 
 # --- Other pages ----------------------------------------------------------------------------
@@ -193,7 +190,7 @@ class IndexRow:
 @dataclass(frozen=True, slots=True)
 class PartnersIndexContext:
     chrome: Chrome
-    rows: tuple[IndexRow, ...]
+    rows_html: Markup  # each row rendered from _partner_row.html
     count: str
     listing_types: tuple[Link, ...]  # label, code in url
 

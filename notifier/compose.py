@@ -185,11 +185,11 @@ class Composer:
         assert esc is not None
         partner = envelope.partner
         offer = partner.offer(esc.offer_id) if esc.offer_id else None
-        benefit = self.content.benefits.get(esc.benefit_id) if esc.benefit_id else None
+        titles = [b.title_in(lang) if (b := self.content.benefits.get(bid)) else bid for bid in esc.benefits]
         return {
             "partner": partner.name,
             "offer": offer.name if offer else esc.offer_id or "",
-            "benefit": benefit.title_in(lang) if benefit else esc.benefit_id or "",
+            "benefit": ", ".join(titles),  # one benefit, or an offer's expiring benefits named together
             "days": esc.days,
             "date": _long_date(esc.since, lang),  # live, activation, expiry or deadline date
             "window": self.content.program.timing.contact_within_days,

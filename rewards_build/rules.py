@@ -73,7 +73,7 @@ ACTIONS: dict[EscalationKind, str] = {
                                "communication with the rewards team and the next steps.",
     EscalationKind.OPEN_TICKET: "The offer's owner has left or is unknown: open a support ticket with "
                                 "marketplace publisher support.",
-    EscalationKind.BENEFIT_EXPIRING: "Use this benefit before it expires.",
+    EscalationKind.BENEFIT_EXPIRING: "Activate and use these benefits before they expire.",
     EscalationKind.TRANSACT_DEADLINE: "Complete this benefit before the yearly deadline.",
 }
 
@@ -121,7 +121,8 @@ class Escalation:
     due: dt.date  # the day it fell due
     days: int  # days since `since` (or, for expiries and deadlines, days left)
     offer_id: str | None = None
-    benefit_id: str | None = None
+    benefit_id: str | None = None  # set when the escalation is about one benefit
+    benefits: tuple[str, ...] = ()  # every benefit concerned (several for an offer's expiring benefits)
 
     @property
     def action(self) -> str:
@@ -411,13 +412,33 @@ def escalations(
             continue
         for status in group.statuses:
             due.extend(_benefit_escalations(content, partner, status, today))
+        due.extend(_expiring(content, partner, group, today))
 
     return tuple(sorted(due, key=lambda e: (-e.level, e.due, e.kind.value, e.offer_id or "", e.benefit_id or "")))
 
 
+_OPEN_STATES = frozenset({BenefitState.AVAILABLE, BenefitState.EXPIRING, BenefitState.AWAITING_CONTACT,
+                          BenefitState.ACTIVATED, BenefitState.CONTACTED})
+
+
+def _expiring(content: Content, partner: Partner, group: OfferBenefits, today: dt.date):
+    """An offer's list/trial benefits all expire on the same day: one reminder names them all."""
+    warning = content.program.timing.expiry_warning_days
+    open_ones = [s for s in group.statuses if s.state in _OPEN_STATES and s.expires_on is not None]
+    if not open_ones:
+        return
+    expires_on = open_ones[0].expires_on
+    assert expires_on is not None
+    left = (expires_on - today).days
+    if 0 < left <= warning:
+        yield Escalation(EscalationKind.BENEFIT_EXPIRING, 1, partner.id, expires_on,
+                         expires_on - dt.timedelta(days=warning), left, offer_id=group.offer.id,
+                         benefits=tuple(s.benefit.id for s in open_ones))
+
+
 def _benefit_escalations(content: Content, partner: Partner, status: BenefitStatus, today: dt.date):
     timing = content.program.timing
-    ids = {"offer_id": status.offer.id, "benefit_id": status.benefit.id}
+    ids = {"offer_id": status.offer.id, "benefit_id": status.benefit.id, "benefits": (status.benefit.id,)}
     activation = status.activation
     if status.state is BenefitState.AWAITING_CONTACT and status.overdue and activation is not None:
         # A second full window without contact calls in the rewards team itself.
@@ -426,15 +447,8 @@ def _benefit_escalations(content: Content, partner: Partner, status: BenefitStat
         yield Escalation(
             EscalationKind.CONTACT_OVERDUE, level, partner.id, activation.date, due, status.days_waiting or 0, **ids
         )
-    open_states = {BenefitState.AVAILABLE, BenefitState.EXPIRING, BenefitState.AWAITING_CONTACT,
-                   BenefitState.ACTIVATED, BenefitState.CONTACTED}
-    if status.state not in open_states:
+    if status.state not in _OPEN_STATES:
         return
-    if status.expires_on is not None:
-        left = (status.expires_on - today).days
-        if 0 < left <= timing.expiry_warning_days:
-            warn_from = status.expires_on - dt.timedelta(days=timing.expiry_warning_days)
-            yield Escalation(EscalationKind.BENEFIT_EXPIRING, 1, partner.id, status.expires_on, warn_from, left, **ids)
     if status.deadline is not None and activation is not None:
         left = (status.deadline - today).days
         if 0 <= left <= timing.expiry_warning_days:

@@ -133,6 +133,11 @@ def _benefit_title(site: Site, benefit_id: str | None, language: str) -> str:
     return b.title_in(language) if b else (benefit_id or "")
 
 
+def _benefit_titles(site: Site, e: Escalation, language: str) -> str:
+    """The benefits an escalation concerns (an offer's expiring benefits are named together)."""
+    return ", ".join(_benefit_title(site, benefit_id, language) for benefit_id in e.benefits)
+
+
 def _offer_name(p: Partner, offer_id: str | None) -> str:
     o = p.offer(offer_id) if offer_id else None
     return o.name if o else (offer_id or "")
@@ -220,6 +225,7 @@ def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link, st: Benefit
 def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: str, hint: str) -> Alert:
     p = s.partner
     values = {"offer": _offer_name(p, e.offer_id), "benefit": _benefit_title(site, e.benefit_id, f.language),
+              "benefits": _benefit_titles(site, e, f.language),
               "days": e.days, "date": f.date(e.since), "due": f.date(e.due)}
     ticket = Action(f.gettext("Open a support ticket"), site.content.program.support_ticket_url)
     kind = e.kind
@@ -240,7 +246,7 @@ def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: st
                             "and its owner is unknown or has left the company.")
         action = ticket
     elif kind is EscalationKind.BENEFIT_EXPIRING:
-        message = f.gettext("%(benefit)s (%(offer)s) expires on %(date)s, in %(days)d days.")
+        message = f.gettext("Benefits of %(offer)s expire on %(date)s, in %(days)d days: %(benefits)s.")
         action = Action(f.gettext("Activate"), edit, hint)
     else:
         message = f.gettext("%(benefit)s (%(offer)s) must be completed by %(date)s, in %(days)d days.")
@@ -266,5 +272,6 @@ def _json(site: Site, s: PartnerStanding) -> dict:
             } for st in g.statuses],
         } for g in s.offers],
         "escalations": [{"kind": e.kind.value, "level": e.level, "key": e.key, "due": e.due.isoformat(),
-                         "days": e.days, "offer": e.offer_id, "benefit": e.benefit_id} for e in s.escalations],
+                         "days": e.days, "offer": e.offer_id, "benefit": e.benefit_id, "benefits": list(e.benefits)}
+                        for e in s.escalations],
     }

@@ -249,8 +249,7 @@ ESCALATION_CASES = [
     ("a message from the team after going live silences it",
      partner([offer(live="2026-10-20")], team=[TeamContact(D("2026-10-21"), "offer-live", "app")]), []),
     ("trial benefits 30 days before expiry", partner([offer(kind=T.TRIAL, live="2026-06-24")], team=HEARD_TRIAL),
-     [("benefit-expiring", 1, "app", "design-help"), ("benefit-expiring", 1, "app", "press"),
-      ("benefit-expiring", 1, "app", "toolkit")]),
+     [("benefit-expiring", 1, "app", None)]),
     ("trial benefits 31 days before expiry", partner([offer(kind=T.TRIAL, live="2026-06-25")], team=HEARD_TRIAL), []),
     ("partner opted out of everything", partner(contacts=(), opt_outs=[OptOut(D("2026-10-01"))]), []),
 ]
@@ -259,6 +258,14 @@ ESCALATION_CASES = [
 @pytest.mark.parametrize(("p", "expected"), [c[1:] for c in ESCALATION_CASES], ids=[c[0] for c in ESCALATION_CASES])
 def test_escalations_due(p, expected) -> None:
     assert kinds(p) == expected
+
+
+def test_one_expiry_reminder_names_every_open_benefit_of_the_offer() -> None:
+    p = partner([offer(kind=T.TRIAL, live="2026-06-24")], team=HEARD_TRIAL,
+                activations=[Activation("toolkit", "app", D("2026-07-01"), completed=D("2026-07-02"))])
+    (expiring,) = rules.assess(CONTENT, p, TODAY).escalations
+    assert (expiring.since, expiring.days) == (D("2026-12-24"), 30)
+    assert expiring.benefits == ("press", "design-help")  # the completed toolkit is no longer at stake
 
 
 def test_transact_deadline_reminder_in_the_30_days_before_30_june() -> None:

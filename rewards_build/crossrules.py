@@ -14,6 +14,7 @@ import phonenumbers
 
 from . import rules
 from .model import Benefit, Category, Content, OfferStatus, Partner, Program
+from .positions import dotted
 from .source import Source
 
 # Mail to a shared mailbox is read by nobody in particular: the program needs a person.
@@ -50,8 +51,6 @@ def check_dates(src: Source, today: dt.date) -> None:
 
 
 def _name(path: tuple) -> str:
-    from .positions import dotted
-
     return dotted(path)
 
 

@@ -23,7 +23,7 @@ from . import urls
 MANIFEST_VERSION = 1
 PARTNERS_DIR = "partners"
 _CODE_DIR = Path(__file__).resolve().parent.parent  # rewards_build/
-_CODE_FILES = ("model.py", "rules.py", "config.py")
+_CODE_FILES = ("model.py", "config.py")  # and every module of the rules package
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def global_fingerprint(site_path: Path, content_dir: Path, templates_dir: Path, 
     digest = hashlib.sha256(f"{MANIFEST_VERSION}\0{today}\0{catalogs}\0".encode())
     files = [site_path, *_walk(content_dir, skip=content_dir / PARTNERS_DIR)]
     files += _walk(templates_dir / "site") + sorted(Path(__file__).parent.glob("*.py"))
-    files += [_CODE_DIR / name for name in _CODE_FILES]
+    files += [_CODE_DIR / name for name in _CODE_FILES] + sorted((_CODE_DIR / "rules").glob("*.py"))
     for path in files:
         digest.update(str(path).encode() + b"\0")
         digest.update(path.read_bytes() if path.exists() else b"\0missing\0")

@@ -1,0 +1,100 @@
+"""The escalations due today: what slipped, how urgent it is, and for whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..model import (
+    Content,
+    Offer,
+    OfferStatus,
+    OwnerStatus,
+    Partner,
+)
+from .states import BenefitState, BenefitStatus, Escalation, EscalationKind, OfferBenefits
+
+
+def _offer_heard_from_team(partner: Partner, offer: Offer) -> bool:
+    assert offer.live_date is not None
+    return any(c.offer in (None, offer.id) and c.date >= offer.live_date for c in partner.team_contacts)
+
+
+def escalations(
+    content: Content, partner: Partner, offers: tuple[OfferBenefits, ...], today: dt.date
+) -> tuple[Escalation, ...]:
+    """The escalations due today, most urgent first. A fix recorded in the YAML makes its entry vanish."""
+    timing = content.program.timing
+    if any(o.offer is None and o.benefit is None for o in partner.opt_outs):
+        return ()
+    opted_out_offers = {o.offer for o in partner.opt_outs if o.offer is not None and o.benefit is None}
+    due: list[Escalation] = []
+    live = [o for o in partner.offers if o.status is OfferStatus.LIVE and o.live_date and o.id not in opted_out_offers]
+
+    if live and not partner.contacts:
+        since = min(o.live_date for o in live)  # type: ignore[type-var]
+        due.append(Escalation(EscalationKind.ASSIGN_CONTACT, 1, partner.id, since, since, (today - since).days))
+
+    for offer in live:
+        assert offer.live_date is not None
+        days_live = (today - offer.live_date).days
+        if days_live >= timing.offer_silence_days and not _offer_heard_from_team(partner, offer):
+            missing = offer.owner.status is not OwnerStatus.ACTIVE
+            due.append(
+                Escalation(
+                    EscalationKind.OPEN_TICKET if missing else EscalationKind.FIND_OWNER,
+                    2 if missing else 1,
+                    partner.id,
+                    offer.live_date,
+                    offer.live_date + dt.timedelta(days=timing.offer_silence_days),
+                    days_live,
+                    offer_id=offer.id,
+                )
+            )
+
+    for group in offers:
+        if group.offer.id in opted_out_offers:
+            continue
+        for status in group.statuses:
+            due.extend(_benefit_escalations(content, partner, status, today))
+        due.extend(_expiring(content, partner, group, today))
+
+    return tuple(sorted(due, key=lambda e: (-e.level, e.due, e.kind.value, e.offer_id or "", e.benefit_id or "")))
+
+
+_OPEN_STATES = frozenset({BenefitState.AVAILABLE, BenefitState.EXPIRING, BenefitState.AWAITING_CONTACT,
+                          BenefitState.ACTIVATED, BenefitState.CONTACTED})
+
+
+def _expiring(content: Content, partner: Partner, group: OfferBenefits, today: dt.date):
+    """An offer's list/trial benefits all expire on the same day: one reminder names them all."""
+    warning = content.program.timing.expiry_warning_days
+    open_ones = [s for s in group.statuses if s.state in _OPEN_STATES and s.expires_on is not None]
+    if not open_ones:
+        return
+    expires_on = open_ones[0].expires_on
+    assert expires_on is not None
+    left = (expires_on - today).days
+    if 0 < left <= warning:
+        yield Escalation(EscalationKind.BENEFIT_EXPIRING, 1, partner.id, expires_on,
+                         expires_on - dt.timedelta(days=warning), left, offer_id=group.offer.id,
+                         benefits=tuple(s.benefit.id for s in open_ones))
+
+
+def _benefit_escalations(content: Content, partner: Partner, status: BenefitStatus, today: dt.date):
+    timing = content.program.timing
+    ids = {"offer_id": status.offer.id, "benefit_id": status.benefit.id, "benefits": (status.benefit.id,)}
+    activation = status.activation
+    if status.state is BenefitState.AWAITING_CONTACT and status.overdue and activation is not None:
+        # A second full window without contact calls in the rewards team itself.
+        level = 2 if status.days_waiting and status.days_waiting > 2 * timing.contact_within_days else 1
+        due = activation.date + dt.timedelta(days=timing.contact_within_days + 1)
+        yield Escalation(
+            EscalationKind.CONTACT_OVERDUE, level, partner.id, activation.date, due, status.days_waiting or 0, **ids
+        )
+    if status.state not in _OPEN_STATES:
+        return
+    if status.deadline is not None and activation is not None:
+        left = (status.deadline - today).days
+        if 0 <= left <= timing.expiry_warning_days:
+            warn_from = status.deadline - dt.timedelta(days=timing.expiry_warning_days)
+            yield Escalation(EscalationKind.TRANSACT_DEADLINE, 1, partner.id, status.deadline, warn_from, left, **ids)

@@ -1,0 +1,142 @@
+"""What the rules answer: benefit states, lock reasons, escalation kinds, and the records that carry them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..model import (
+    Activation,
+    Benefit,
+    ListingType,
+    Offer,
+    OfferStatus,
+    Partner,
+    Revocation,
+    TechnicalRequest,
+    Tier,
+)
+
+
+class BenefitState(StrEnum):
+    LOCKED = "locked"
+    AVAILABLE = "available"
+    EXPIRING = "expiring"  # available, and expiring within the warning window
+    AWAITING_CONTACT = "awaiting-contact"  # activated; the rewards team owes a call and has not made it yet
+    ACTIVATED = "activated"  # activated or requested; no call from the team is owed (self-serve, technical)
+    CONTACTED = "contacted"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    OPTED_OUT = "opted-out"
+
+
+class LockReason(StrEnum):
+    OFFER_NOT_LIVE = "offer-not-live"
+    TIER = "tier"
+    LISTING_OPTIMIZATION = "listing-optimization"
+    BYOL = "byol"
+    PRIVATE = "private"
+    CO_SELL = "co-sell"
+    NO_CONTACT = "no-contact"
+
+
+class EscalationKind(StrEnum):
+    ASSIGN_CONTACT = "assign-contact"  # a live offer and no marketing contact
+    CONTACT_OVERDUE = "contact-overdue"  # activated, and the team has not called within the window
+    FIND_OWNER = "find-owner"  # offer live past the silence window with no message
+    OPEN_TICKET = "open-ticket"  # the same, and the offer's owner has left or is unknown
+    BENEFIT_EXPIRING = "benefit-expiring"  # list/trial benefit expires within the warning window
+    TRANSACT_DEADLINE = "transact-deadline"  # activated transact benefit not completed by the deadline
+
+
+# What the partner should do about each escalation (English; the site and the mail translate by kind).
+ACTIONS: dict[EscalationKind, str] = {
+    EscalationKind.ASSIGN_CONTACT: "Assign a marketing contact: sales and marketing benefits cannot be activated "
+                                   "without one.",
+    EscalationKind.CONTACT_OVERDUE: "The rewards team has not contacted your marketing contact within the week "
+                                    "it promised; reply to this reminder and the team will follow up.",
+    EscalationKind.FIND_OWNER: "Find out who owns the offer in your organisation: that owner holds the "
+                               "communication with the rewards team and the next steps.",
+    EscalationKind.OPEN_TICKET: "The offer's owner has left or is unknown: open a support ticket with "
+                                "marketplace publisher support.",
+    EscalationKind.BENEFIT_EXPIRING: "Activate and use these benefits before they expire.",
+    EscalationKind.TRANSACT_DEADLINE: "Complete this benefit before the yearly deadline.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TierStanding:
+    tier: Tier | None  # None: no live offer yet
+    billed_sales_usd: int
+    next_tier: Tier | None  # None: at the top
+    needed_usd: int | None  # billed sales still needed for next_tier
+    progress: float  # 0..1 of the way from tier to next_tier
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitStatus:
+    benefit: Benefit
+    offer: Offer
+    state: BenefitState
+    lock_reasons: tuple[LockReason, ...] = ()
+    unlock_tier: Tier | None = None  # set when TIER is a lock reason
+    needed_usd: int | None = None  # billed sales still needed for unlock_tier
+    activation: Activation | None = None
+    contacted_on: dt.date | None = None
+    days_waiting: int | None = None  # days since activation, while awaiting contact
+    overdue: bool = False
+    expires_on: dt.date | None = None  # list/trial: unlock date plus the expiry period
+    deadline: dt.date | None = None  # transact: the next yearly completion deadline
+    quantity: int | None = None
+    revocation: Revocation | None = None
+    request: TechnicalRequest | None = None  # the latest technical request for it, if any
+
+
+@dataclass(frozen=True, slots=True)
+class OfferBenefits:
+    offer: Offer
+    statuses: tuple[BenefitStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    kind: EscalationKind
+    level: int  # 1: the partner acts; 2: support or the rewards team must act too
+    partner_id: str
+    since: dt.date  # when the cause began (live date, activation date ...)
+    due: dt.date  # the day it fell due
+    days: int  # days since `since` (or, for expiries and deadlines, days left)
+    offer_id: str | None = None
+    benefit_id: str | None = None  # set when the escalation is about one benefit
+    benefits: tuple[str, ...] = ()  # every benefit concerned (several for an offer's expiring benefits)
+
+    @property
+    def action(self) -> str:
+        return ACTIONS[self.kind]
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the cause: the same cause keeps the same key from run to run."""
+        return ":".join(
+            [self.kind.value, self.partner_id, self.offer_id or "-", self.benefit_id or "-", self.since.isoformat()]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerStanding:
+    partner: Partner
+    tier: TierStanding
+    offers: tuple[OfferBenefits, ...]
+    escalations: tuple[Escalation, ...]
+    opted_out: bool  # opted out of all program engagement
+
+    @property
+    def listing_types(self) -> frozenset[ListingType]:
+        return frozenset(effective_listing_type(o) for o in self.partner.offers if o.status is OfferStatus.LIVE)
+
+
+def effective_listing_type(offer: Offer) -> ListingType:
+    """BYOL ("get it now" with a licence bought elsewhere) counts as list."""
+    return ListingType.LIST if offer.byol else offer.listing_type

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -66,9 +67,18 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
     return config, []
 
 
-def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, list[Problem]]:
+def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
+                 offer_owners: Mapping[str, str] | None = None) -> tuple[Content | None, list[Problem]]:
+    """Everything in content/, or (for an incremental build) the catalog and only `partner_files`.
+
+    `offer_owners` (offer id -> partner id) stands for the partners not loaded, so that the one rule
+    across partners (an offer id belongs to one partner) still holds when only some are read.
+    """
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir)
+    if partner_files is not None:
+        wanted = set(partner_files)
+        sources = [src for src in sources if src.kind != "partner" or src.rel in wanted]
     # 2. The program comes first: every other file is checked against its tiers and languages.
     _parse(program_src, content_dir)
     if program_src.data is None or program_src.problems:
@@ -99,7 +109,7 @@ def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, lis
                 toolkit.append(page)
         problems.extend(src.problems)
     # 4. Partners, one at a time, so memory holds the model and not every file's text and data.
-    offer_owners: dict[str, str] = {}
+    owners: dict[str, str] = dict(offer_owners or {})
     for src in sources:
         if src.kind != "partner":
             continue
@@ -107,7 +117,7 @@ def load_content(content_dir: Path, today: dt.date) -> tuple[Content | None, lis
             crossrules.check_dates(src, today)
             if not src.problems:
                 partner = modelbuild.partner_from(src.data, src.rel)
-                crossrules.check_partner(src, partner, content, today, offer_owners)
+                crossrules.check_partner(src, partner, content, today, owners)
                 content.partners[partner.id] = partner
         problems.extend(src.problems)
         src.text, src.data, src.body, src._locator = "", None, "", None

@@ -85,7 +85,8 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         if mode == FULL:
             loaded = load_everything(site_path, today)
         else:
-            loaded = load_partners(site_path, [stamps[pid].rel for pid in changed], today)
+            owners = inputs.offer_owners(previous.offers, set(changed) | set(removed))
+            loaded = load_partners(site_path, [stamps[pid].rel for pid in changed], today, owners)
         if loaded.problems or loaded.content is None or loaded.config is None:
             print_problems(loaded.problems, stream)
             print(f"rewards build: {len(loaded.problems)} problem(s); the site in {_shown(out)} was left as it was",
@@ -121,7 +122,9 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
 
             # 8. Record what this build was made from, then swap everything in.
             shared_outputs = [p.output for p in shared + listing] if mode == FULL else previous.outputs
-            manifest = inputs.Manifest(global_key, stamps, rows, shared_outputs)
+            offers = {pid: ids for pid, ids in previous.offers.items() if pid not in removed} if mode == PARTIAL else {}
+            offers.update({pid: [o.id for o in p.offers] for pid, p in site.content.partners.items()})
+            manifest = inputs.Manifest(global_key, stamps, rows, shared_outputs, offers)
             if stage.put(urls.MANIFEST, manifest.to_bytes()):
                 written.append(urls.MANIFEST)
             stage.record(written)

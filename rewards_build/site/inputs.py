@@ -20,7 +20,7 @@ from typing import Any
 
 from . import urls
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 PARTNERS_DIR = "partners"
 _CODE_DIR = Path(__file__).resolve().parent.parent  # rewards_build/
 _CODE_FILES = ("model.py", "config.py")  # and every module of the rules package
@@ -40,6 +40,7 @@ class Manifest:
     partners: dict[str, FileStamp] = field(default_factory=dict)  # by partner id
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # PartnerRow as JSON, by id
     outputs: list[str] = field(default_factory=list)  # every output not belonging to a partner
+    offers: dict[str, list[str]] = field(default_factory=dict)  # offer ids, by partner id
 
     @classmethod
     def read(cls, out: Path) -> Manifest | None:
@@ -50,13 +51,19 @@ class Manifest:
         if data.get("version") != MANIFEST_VERSION:
             return None
         return cls(data["global"], {k: FileStamp(*v) for k, v in data["partners"].items()},
-                   data["rows"], data["outputs"])
+                   data["rows"], data["outputs"], data["offers"])
 
     def to_bytes(self) -> bytes:
         data = {"version": MANIFEST_VERSION, "global": self.global_key,
                 "partners": {k: [s.rel, s.size, s.mtime_ns, s.sha] for k, s in sorted(self.partners.items())},
-                "rows": dict(sorted(self.rows.items())), "outputs": sorted(self.outputs)}
+                "rows": dict(sorted(self.rows.items())), "outputs": sorted(self.outputs),
+                "offers": dict(sorted(self.offers.items()))}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def offer_owners(offers: dict[str, list[str]], skip: set[str]) -> dict[str, str]:
+    """offer id -> partner id for the partners in `offers` that are not in `skip`."""
+    return {oid: pid for pid, oids in offers.items() if pid not in skip for oid in oids}
 
 
 def _walk(folder: Path, skip: Path | None = None) -> list[Path]:

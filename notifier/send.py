@@ -12,21 +12,25 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import aiosmtplib
 from aiosmtplib import (
     SMTPConnectError,
     SMTPHeloError,
-    SMTPResponse,
+    SMTPRecipientRefused,
+    SMTPRecipientsRefused,
     SMTPResponseException,
     SMTPServerDisconnected,
     SMTPTimeoutError,
 )
 
 from rewards_build.config import SmtpConfig
+
+from .pipelining import PipelinedConnection
 
 QUEUE = 64  # composed messages waiting for a connection: enough to keep every connection busy
 
@@ -66,6 +70,7 @@ class SendSettings:
     rate_per_second: float = 50.0
     retries: int = 3
     backoff_seconds: float = 1.0  # first retry waits this long, then doubles
+    pipelining: bool = True  # used when the server advertises it
     tls_context: ssl.SSLContext | None = field(default=None, repr=False)
 
     @staticmethod
@@ -73,7 +78,7 @@ class SendSettings:
         values: dict[str, object] = {
             "host": smtp.host, "port": smtp.port, "tls": smtp.tls, "user": smtp.user, "password": password,
             "timeout": smtp.timeout_seconds, "connections": smtp.connections, "rate_per_second": rate,
-            "retries": retries,
+            "retries": retries, "pipelining": smtp.pipelining,
         }
         values.update(overrides)
         return SendSettings(**values)  # type: ignore[arg-type]
@@ -142,43 +147,45 @@ class _Pool:
         self.server_down: str | None = None  # set once connecting has failed through every retry
 
     async def worker(self, queue: asyncio.Queue[Job | None]) -> None:
-        smtp: aiosmtplib.SMTP | None = None
+        link: _Link | None = None
         try:
             while (job := await queue.get()) is not None:
                 try:
-                    result, smtp = await self._deliver(job, smtp)
+                    result, link = await self._deliver(job, link)
                 except Exception as exc:  # unforeseen: the message stays pending, the others go on
-                    if smtp is not None:
-                        smtp.close()
-                    result, smtp = Result(job.message_id, Outcome.PENDING, f"unexpected: {exc!r}", 1), None
+                    if link is not None:
+                        link.abort()
+                    result, link = Result(job.message_id, Outcome.PENDING, f"unexpected: {exc!r}", 1), None
                 self.on_result(result)
         finally:
-            if smtp is not None:
-                await _close(smtp)
+            if link is not None:
+                await link.close()
 
-    async def _deliver(self, job: Job, smtp: aiosmtplib.SMTP | None) -> tuple[Result, aiosmtplib.SMTP | None]:
+    async def _deliver(self, job: Job, link: _Link | None) -> tuple[Result, _Link | None]:
         attempts = 0
         while True:
             if self.server_down is not None:
-                return Result(job.message_id, Outcome.PENDING, self.server_down, attempts), smtp
+                return Result(job.message_id, Outcome.PENDING, self.server_down, attempts), link
             attempts += 1
             await self.rate.wait()
             try:
-                if smtp is None:
-                    smtp = await self._connect()
-                refused = await _transaction(smtp, job)
-                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), smtp
+                if link is None:
+                    link = await self._connect()
+                refused = await _transaction(link, job)
+                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), link
             except _Permanent as exc:
-                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), await _reset(smtp)
+                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), await _reset(link)
             except _Temporary as exc:
-                smtp = await _reset(smtp)
+                link = await _reset(link)
                 if attempts > self.settings.retries:
                     if exc.connect:
                         self.server_down = f"server unavailable: {exc.reply}"
-                    return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), smtp
+                    return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), link
                 await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _connect(self) -> _Link:
+        """aiosmtplib connects, negotiates TLS and authenticates; the transactions then go
+        pipelined when the server offers it (and the configuration allows), else one by one."""
         s = self.settings
         smtp = aiosmtplib.SMTP(
             hostname=s.host,
@@ -197,17 +204,65 @@ class _Pool:
                     await smtp.ehlo()
                 except SMTPHeloError:
                     await smtp.helo()
+            if s.pipelining and smtp.supports_extension("pipelining"):
+                return PipelinedConnection.take_over(smtp, s.timeout)
         except SMTPResponseException as exc:  # greeting, EHLO, STARTTLS or AUTH refused: not the message's fault
             raise _Temporary(f"{exc.code} {exc.message}", connect=True) from exc
         except (SMTPConnectError, SMTPTimeoutError, SMTPServerDisconnected, OSError) as exc:
             raise _Temporary(f"cannot connect to {s.host}:{s.port}: {exc}", connect=True) from exc
-        return smtp
+        return OneByOne(smtp)
 
 
-async def _transaction(smtp: aiosmtplib.SMTP, job: Job) -> tuple[str, ...]:
-    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused recipients.
+class _Link(Protocol):
+    """An open, ready SMTP connection: `PipelinedConnection` or `OneByOne`."""
 
-    MAIL and RCPT go through `execute_command` rather than `sendmail`: the addresses were checked
+    async def transaction(self, sender: bytes, recipients: Sequence[tuple[str, bytes]],
+                          data: bytes) -> list[SMTPRecipientRefused]: ...
+
+    async def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class OneByOne:
+    """aiosmtplib's way: each command waits for its reply before the next is sent. For servers
+    that do not advertise PIPELINING (or when `smtp.pipelining: false`)."""
+
+    def __init__(self, smtp: aiosmtplib.SMTP):
+        self.smtp = smtp
+
+    async def transaction(self, sender: bytes, recipients: Sequence[tuple[str, bytes]],
+                          data: bytes) -> list[SMTPRecipientRefused]:
+        reply = await self.smtp.execute_command(b"MAIL", sender)
+        if reply.code != 250:
+            raise SMTPResponseException(reply.code, reply.message)
+        refused = []
+        for recipient, command in recipients:
+            reply = await self.smtp.execute_command(b"RCPT", command)
+            if reply.code not in (250, 251):
+                refused.append(SMTPRecipientRefused(reply.code, reply.message, recipient))
+        if refused and refused[0].recipient == recipients[0][0]:
+            raise SMTPRecipientsRefused(refused)
+        await self.smtp.data(data)
+        return refused
+
+    async def close(self) -> None:
+        try:
+            if self.smtp.is_connected:
+                await asyncio.wait_for(self.smtp.quit(), timeout=2)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
+            pass
+        finally:
+            self.smtp.close()
+
+    def abort(self) -> None:
+        self.smtp.close()
+
+
+async def _transaction(link: _Link, job: Job) -> tuple[str, ...]:
+    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused copies.
+
+    MAIL and RCPT are built here rather than by aiosmtplib's `sendmail`: the addresses were checked
     when the message was composed (address objects, no control characters, ASCII), and sendmail
     parses each one twice more, a fifth of the client's CPU per message."""
     try:
@@ -216,18 +271,10 @@ async def _transaction(smtp: aiosmtplib.SMTP, job: Job) -> tuple[str, ...]:
             rcpts = [(r, b"TO:<" + r.encode("ascii") + b">") for r in job.recipients]
         except UnicodeEncodeError as exc:
             raise _Permanent(f"address needs SMTPUTF8, which this notifier does not use: {exc}") from exc
-        reply = await smtp.execute_command(b"MAIL", sender)
-        if reply.code != 250:
-            raise SMTPResponseException(reply.code, reply.message)
-        refused: dict[str, SMTPResponse] = {}
-        for recipient, command in rcpts:
-            reply = await smtp.execute_command(b"RCPT", command)
-            if reply.code not in (250, 251):
-                refused[recipient] = reply
-        main = job.recipients[0]
-        if main in refused:  # the main recipient refused (a copy may be accepted): its reader is not reached
-            raise _refusal(refused)
-        await smtp.data(job.data)
+        refused = await link.transaction(sender, rcpts, job.data)
+    except SMTPRecipientsRefused as exc:  # the main recipient refused (a copy may be accepted): not reached
+        reply = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+        raise (_Permanent(reply) if all(r.code >= 500 for r in exc.recipients) else _Temporary(reply)) from exc
     except SMTPResponseException as exc:
         reply_text = f"{exc.code} {exc.message}"
         if exc.code >= 500:
@@ -235,26 +282,11 @@ async def _transaction(smtp: aiosmtplib.SMTP, job: Job) -> tuple[str, ...]:
         raise _Temporary(reply_text) from exc
     except (SMTPServerDisconnected, SMTPTimeoutError, ConnectionError, OSError, TimeoutError) as exc:
         raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
-    return tuple(f"{r}: {resp.code} {resp.message}" for r, resp in refused.items())
+    return tuple(f"{r.recipient}: {r.code} {r.message}" for r in refused)
 
 
-def _refusal(refused: dict[str, SMTPResponse]) -> Exception:
-    reply = "; ".join(f"{r}: {resp.code} {resp.message}" for r, resp in refused.items())
-    return _Permanent(reply) if all(resp.code >= 500 for resp in refused.values()) else _Temporary(reply)
-
-
-async def _reset(smtp: aiosmtplib.SMTP | None) -> None:
+async def _reset(link: _Link | None) -> None:
     """After any error the connection is dropped; the next message opens a fresh one."""
-    if smtp is not None:
-        await _close(smtp)
+    if link is not None:
+        await link.close()
     return None
-
-
-async def _close(smtp: aiosmtplib.SMTP) -> None:
-    try:
-        if smtp.is_connected:
-            await asyncio.wait_for(smtp.quit(), timeout=2)
-    except (TimeoutError, aiosmtplib.SMTPException, OSError):
-        pass
-    finally:
-        smtp.close()

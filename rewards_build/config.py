@@ -23,6 +23,7 @@ class SmtpConfig:
     password_env: str | None = None  # the password itself never lives in a file
     timeout_seconds: float = 30.0
     connections: int = 2
+    pipelining: bool = True  # RFC 2920, used only when the server advertises it
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ def site_config_from(data: dict[str, Any], path: Path) -> SiteConfig:
             password_env=smtp.get("password_env"),
             timeout_seconds=float(smtp.get("timeout_seconds", 30)),
             connections=smtp.get("connections", 2),
+            pipelining=smtp.get("pipelining", True),
         ),
         ledger=root / n["ledger"],
         message_id_domain=n["message_id_domain"],

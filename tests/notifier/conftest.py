@@ -32,6 +32,12 @@ class Handler:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)
+    pipelining: bool = False  # advertise PIPELINING (aiosmtpd reads pipelined commands in order anyway)
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return [responses[0], "250-PIPELINING", *responses[1:]] if self.pipelining else responses
 
     async def _apply(self, server: SMTP, phase: str, address: str | None) -> str | None:
         self.seen[phase] = self.seen.get(phase, 0) + 1
@@ -95,9 +101,14 @@ async def start_server(handler: Handler, tls_context: object = None, require_sta
     return Server(handler, server.sockets[0].getsockname()[1], server)
 
 
-@pytest.fixture
-async def smtp() -> AsyncIterator[Server]:
-    server = await start_server(Handler())
+# Every test that takes `smtp` runs twice: against a server that offers PIPELINING (the notifier
+# sends MAIL, RCPT and DATA together) and one that does not (aiosmtplib, one command at a time).
+SENDING_PATHS = ["one-by-one", "pipelining"]
+
+
+@pytest.fixture(params=SENDING_PATHS)
+async def smtp(request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+    server = await start_server(Handler(pipelining=request.param == "pipelining"))
     yield server
     server.server.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from builders import TODAY, contact, content, many_partners, offer, partner, site
-from conftest import Handler, Server, ledger_rows, run_notify, start_server, states
+from conftest import SENDING_PATHS, Handler, Server, ledger_rows, run_notify, start_server, states
 
 from notifier.command import Options
 from notifier.lock import RunLock, lock_path_for
@@ -275,9 +275,11 @@ def _tls(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLContext
     return server_ctx, ssl.create_default_context(cafile=str(cert))
 
 
-async def test_starttls_with_a_self_signed_certificate(root: Path, certificate: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("pipelining", [False, True], ids=SENDING_PATHS)
+async def test_starttls_with_a_self_signed_certificate(
+        root: Path, certificate: tuple[Path, Path], pipelining: bool) -> None:
     server_ctx, client_ctx = _tls(certificate)
-    server = await start_server(Handler(), tls_context=server_ctx, require_starttls=True)
+    server = await start_server(Handler(pipelining=pipelining), tls_context=server_ctx, require_starttls=True)
     try:
         config = site(root, server.port, smtp={"host": "127.0.0.1", "port": server.port, "tls": "starttls",
                                                "timeout_seconds": 5})
@@ -288,9 +290,10 @@ async def test_starttls_with_a_self_signed_certificate(root: Path, certificate: 
         server.server.close()
 
 
-async def test_implicit_tls(root: Path, certificate: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("pipelining", [False, True], ids=SENDING_PATHS)
+async def test_implicit_tls(root: Path, certificate: tuple[Path, Path], pipelining: bool) -> None:
     server_ctx, client_ctx = _tls(certificate)
-    server = await start_server(Handler(), implicit_tls=server_ctx)
+    server = await start_server(Handler(pipelining=pipelining), implicit_tls=server_ctx)
     try:
         config = site(root, server.port, smtp={"host": "127.0.0.1", "port": server.port, "tls": "implicit",
                                                "timeout_seconds": 5})
@@ -302,8 +305,9 @@ async def test_implicit_tls(root: Path, certificate: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("pipelining", [False, True], ids=SENDING_PATHS)
 async def test_authentication_with_the_password_from_the_environment(
-        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        root: Path, monkeypatch: pytest.MonkeyPatch, pipelining: bool) -> None:
     from aiosmtpd.smtp import AuthResult
 
     logins: list[tuple[bytes, bytes]] = []
@@ -312,7 +316,7 @@ async def test_authentication_with_the_password_from_the_environment(
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"s3cret")
 
-    server = await start_server(Handler(), authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    server = await start_server(Handler(pipelining=pipelining), authenticator=authenticator, auth_require_tls=False, auth_required=True)
     try:
         smtp_config = {"host": "127.0.0.1", "port": server.port, "tls": "none", "user": "rewards",
                        "password_env": "TEST_REWARDS_SMTP_PASSWORD", "timeout_seconds": 5}

@@ -8,6 +8,12 @@ RCPT and DATA in one write and the body in a second, reading the replies in orde
 aiosmtplib's own protocol cannot be used for this: it keeps only the reply it is waiting for and
 drops data that arrives before it is asked for.
 
+When the next message is already waiting, its MAIL, RCPT and DATA ride in the same write as this
+message's body (RFC 2920 allows the content to start a command group): one write and one wake-up
+per message. Its content still goes only after this message's final reply has been read and
+recorded, so a run killed at any moment has at most one message per connection whose content
+the server may have accepted without the ledger knowing.
+
 Replies decide exactly as on the one-command-at-a-time path: the same aiosmtplib exceptions come
 out (`SMTPResponseException`, `SMTPRecipientsRefused`, `SMTPServerDisconnected`,
 `SMTPReadTimeoutError`), so the pool maps them to sent / failed / pending in one place.
@@ -17,7 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiosmtplib
 from aiosmtplib import (
@@ -47,6 +54,20 @@ def wire_form(data: bytes) -> bytes:
     return data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
 
 
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One message as SMTP sends it: the MAIL and RCPT arguments (ASCII) and the content."""
+
+    message_id: str
+    mail: bytes  # b"FROM:<address>"
+    rcpts: tuple[tuple[str, bytes], ...]  # (address, b"TO:<address>"), the main recipient first
+    data: bytes
+
+    def commands(self) -> bytes:
+        return b"".join([b"MAIL ", self.mail, b"\r\n", *(b"RCPT " + c + b"\r\n" for _, c in self.rcpts),
+                         b"DATA\r\n"])
+
+
 class PipelinedConnection(asyncio.Protocol):
     """One connection's transactions, pipelined. Replies are parsed as they arrive and queued, so
     none is lost whichever order the awaits and the bytes come in."""
@@ -61,6 +82,7 @@ class PipelinedConnection(asyncio.Protocol):
         self.lost: Exception | None = None
         self.paused: asyncio.Future[None] | None = None  # set while the transport's buffer is full
         self.clean = True  # every reply read and no message half sent: a polite QUIT is possible
+        self.announced: str | None = None  # the message whose commands already went with the last body
 
     @classmethod
     def take_over(cls, smtp: aiosmtplib.SMTP, timeout: float) -> PipelinedConnection:
@@ -105,30 +127,37 @@ class PipelinedConnection(asyncio.Protocol):
 
     # --- the transaction -----------------------------------------------------------------------
 
-    async def transaction(self, sender: bytes, recipients: Sequence[tuple[str, bytes]],
-                          data: bytes) -> list[SMTPRecipientRefused]:
-        """MAIL, RCPT..., DATA in one write; the body in a second once DATA has its 354. Returns the
-        refused copies; raises when MAIL, the main recipient, DATA or the body is refused."""
+    async def transaction(self, t: Transaction,
+                          upcoming: Callable[[], Transaction | None]) -> list[SMTPRecipientRefused]:
+        """MAIL, RCPT..., DATA in one write (unless they went with the previous body); the body, with
+        the upcoming message's commands, in a second once DATA has its 354. Returns the refused
+        copies; raises when MAIL, the main recipient, DATA or the body is refused."""
         self.clean = False
-        await self._write(b"".join([b"MAIL ", sender, b"\r\n", *(b"RCPT " + r + b"\r\n" for _, r in recipients),
-                                    b"DATA\r\n"]))
+        if self.announced != t.message_id:
+            await self._write(t.commands())
+        self.announced = None
         mail = await self._reply()
         if mail.code != 250:
             raise SMTPResponseException(mail.code, mail.message)
         refused = []
-        for recipient, _ in recipients:
+        for recipient, _ in t.rcpts:
             reply = await self._reply()
             if reply.code not in (250, 251):
                 refused.append(SMTPRecipientRefused(reply.code, reply.message, recipient))
         data_reply = await self._reply()
-        if refused and refused[0].recipient == recipients[0][0]:
+        if refused and refused[0].recipient == t.rcpts[0][0]:
             # Whatever DATA was told, no body follows: the connection is dropped, not QUIT.
             raise SMTPRecipientsRefused(refused)
         if data_reply.code != 354:
             raise SMTPResponseException(data_reply.code, data_reply.message)
-        await self._write(wire_form(data))
+        following = upcoming()
+        if following is None:
+            await self._write(wire_form(t.data))
+        else:
+            await self._write(wire_form(t.data) + following.commands())
+            self.announced = following.message_id
         final = await self._reply()
-        self.clean = True
+        self.clean = self.announced is None
         if final.code != 250:
             raise SMTPResponseException(final.code, final.message)
         return refused

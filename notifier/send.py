@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -30,7 +30,7 @@ from aiosmtplib import (
 
 from rewards_build.config import SmtpConfig
 
-from .pipelining import PipelinedConnection
+from .pipelining import PipelinedConnection, Transaction
 
 QUEUE = 64  # composed messages waiting for a connection: enough to keep every connection busy
 
@@ -85,19 +85,28 @@ class SendSettings:
 
 
 class RateLimit:
-    """Evenly spaced departures, shared by every connection of the pool."""
+    """Evenly spaced departures, shared by every connection of the pool.
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic):
+    A departure less than `slack` ahead of now goes at once instead of sleeping: the event loop's
+    timers fire in whole milliseconds, so at thousands of messages a second each sub-millisecond
+    sleep cost a full millisecond and the limit became the bottleneck (1,750 msg/s at 5,000/s
+    allowed). Departures keep their schedule, so no message goes more than `slack` early and the
+    rate holds over any stretch longer than that."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, slack: float = 0.002):
         self.interval = 1.0 / per_second
         self.clock = clock
+        self.sleep = sleep
+        self.slack = slack
         self.next = 0.0
 
     async def wait(self) -> None:
         now = self.clock()
         start = max(now, self.next)
         self.next = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        if start - now > self.slack:
+            await self.sleep(start - now)
 
 
 class _Temporary(Exception):
@@ -148,10 +157,26 @@ class _Pool:
 
     async def worker(self, queue: asyncio.Queue[Job | None]) -> None:
         link: _Link | None = None
-        try:
-            while (job := await queue.get()) is not None:
+        peeked: list[Job | None] = []  # the next job, taken early so that its commands can go ahead
+
+        def upcoming() -> Transaction | None:
+            if not peeked:
                 try:
-                    result, link = await self._deliver(job, link)
+                    peeked.append(queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    return None
+            job = peeked[0]
+            if job is None or self.server_down is not None:
+                return None
+            try:
+                return _envelope(job)
+            except _Permanent:
+                return None
+
+        try:
+            while (job := peeked.pop() if peeked else await queue.get()) is not None:
+                try:
+                    result, link = await self._deliver(job, link, upcoming)
                 except Exception as exc:  # unforeseen: the message stays pending, the others go on
                     if link is not None:
                         link.abort()
@@ -161,7 +186,8 @@ class _Pool:
             if link is not None:
                 await link.close()
 
-    async def _deliver(self, job: Job, link: _Link | None) -> tuple[Result, _Link | None]:
+    async def _deliver(self, job: Job, link: _Link | None,
+                       upcoming: Callable[[], Transaction | None]) -> tuple[Result, _Link | None]:
         attempts = 0
         while True:
             if self.server_down is not None:
@@ -171,7 +197,7 @@ class _Pool:
             try:
                 if link is None:
                     link = await self._connect()
-                refused = await _transaction(link, job)
+                refused = await _transaction(link, job, upcoming)
                 return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), link
             except _Permanent as exc:
                 return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), await _reset(link)
@@ -216,8 +242,8 @@ class _Pool:
 class _Link(Protocol):
     """An open, ready SMTP connection: `PipelinedConnection` or `OneByOne`."""
 
-    async def transaction(self, sender: bytes, recipients: Sequence[tuple[str, bytes]],
-                          data: bytes) -> list[SMTPRecipientRefused]: ...
+    async def transaction(self, t: Transaction,
+                          upcoming: Callable[[], Transaction | None]) -> list[SMTPRecipientRefused]: ...
 
     async def close(self) -> None: ...
 
@@ -231,19 +257,19 @@ class OneByOne:
     def __init__(self, smtp: aiosmtplib.SMTP):
         self.smtp = smtp
 
-    async def transaction(self, sender: bytes, recipients: Sequence[tuple[str, bytes]],
-                          data: bytes) -> list[SMTPRecipientRefused]:
-        reply = await self.smtp.execute_command(b"MAIL", sender)
+    async def transaction(self, t: Transaction,
+                          upcoming: Callable[[], Transaction | None]) -> list[SMTPRecipientRefused]:
+        reply = await self.smtp.execute_command(b"MAIL", t.mail)
         if reply.code != 250:
             raise SMTPResponseException(reply.code, reply.message)
         refused = []
-        for recipient, command in recipients:
+        for recipient, command in t.rcpts:
             reply = await self.smtp.execute_command(b"RCPT", command)
             if reply.code not in (250, 251):
                 refused.append(SMTPRecipientRefused(reply.code, reply.message, recipient))
-        if refused and refused[0].recipient == recipients[0][0]:
+        if refused and refused[0].recipient == t.rcpts[0][0]:
             raise SMTPRecipientsRefused(refused)
-        await self.smtp.data(data)
+        await self.smtp.data(t.data)
         return refused
 
     async def close(self) -> None:
@@ -259,19 +285,21 @@ class OneByOne:
         self.smtp.close()
 
 
-async def _transaction(link: _Link, job: Job) -> tuple[str, ...]:
-    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused copies.
-
-    MAIL and RCPT are built here rather than by aiosmtplib's `sendmail`: the addresses were checked
+def _envelope(job: Job) -> Transaction:
+    """MAIL and RCPT are built here rather than by aiosmtplib's `sendmail`: the addresses were checked
     when the message was composed (address objects, no control characters, ASCII), and sendmail
     parses each one twice more, a fifth of the client's CPU per message."""
     try:
-        try:
-            sender = b"FROM:<" + job.sender.encode("ascii") + b">"
-            rcpts = [(r, b"TO:<" + r.encode("ascii") + b">") for r in job.recipients]
-        except UnicodeEncodeError as exc:
-            raise _Permanent(f"address needs SMTPUTF8, which this notifier does not use: {exc}") from exc
-        refused = await link.transaction(sender, rcpts, job.data)
+        return Transaction(job.message_id, b"FROM:<" + job.sender.encode("ascii") + b">",
+                           tuple((r, b"TO:<" + r.encode("ascii") + b">") for r in job.recipients), job.data)
+    except UnicodeEncodeError as exc:
+        raise _Permanent(f"address needs SMTPUTF8, which this notifier does not use: {exc}") from exc
+
+
+async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction | None]) -> tuple[str, ...]:
+    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused copies."""
+    try:
+        refused = await link.transaction(_envelope(job), upcoming)
     except SMTPRecipientsRefused as exc:  # the main recipient refused (a copy may be accepted): not reached
         reply = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
         raise (_Permanent(reply) if all(r.code >= 500 for r in exc.recipients) else _Temporary(reply)) from exc

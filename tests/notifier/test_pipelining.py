@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from builders import TIPS, TODAY, content, partner, site
+from builders import TIPS, TODAY, content, many_partners, partner, site
 from conftest import Server, ledger_rows, run_notify, states
 
 from notifier.command import Options
@@ -159,3 +159,20 @@ async def test_lines_that_start_with_a_dot_arrive_intact(smtp: Server, root: Pat
 ])
 def test_the_wire_form_ends_lines_with_crlf_and_escapes_dots(data: bytes, wire: bytes) -> None:
     assert wire_form(data) == wire
+
+
+async def test_a_refused_message_does_not_take_the_next_one_down_with_it(smtp: Server, root: Path) -> None:
+    # On the pipelined path the next message's MAIL, RCPT and DATA have already gone with this
+    # message's content when its refusal comes back; the next message must still go, once.
+    smtp.handler.rule = lambda phase, address, n: {1: "451 4.3.0 try again", 3: "554 5.7.1 rejected"}.get(
+        n) if phase == "DATA" else None
+    config = site(root, smtp.port, smtp={"host": "127.0.0.1", "port": smtp.port, "tls": "none", "connections": 1})
+    result = await run_notify(config, content(*many_partners(6)), OPTIONS)
+
+    assert result.code == 1
+    ids = smtp.handler.message_ids()
+    assert len(ids) == len(set(ids)) == 5
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.handler.received) == [
+        f"c{i}@p000{i}.example" for i in (0, 2, 3, 4, 5)]
+    assert [(r["contact"], r["state"]) for r in ledger_rows(config) if r["state"] != "sent"] == [
+        ("c1@p0001.example", "failed")]

@@ -1,6 +1,6 @@
 """Benchmark `rewards notify` end to end against Postfix's smtp-sink, beside its floor, and print a table.
 
-    python bench/notify.py [--partners 10000] [--connections 2] [--rate 5000]
+    python bench/notify.py [--partners 10000] [--connections 2] [--rate 5000] [--no-pipelining]
 
 Steps: generate N partners (bench/generate.py), load and validate them once per process (not timed),
 then, each in a fresh process so that its peak memory is its own:
@@ -92,11 +92,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _configure(site: Path, port: int, connections: int, rate: float) -> None:
+def _configure(site: Path, port: int, connections: int, rate: float, pipelining: bool) -> None:
     text = site.read_text(encoding="utf-8")
     for key, value in (("host", "127.0.0.1"), ("port", str(port)), ("tls", "none"),
-                       ("connections", str(connections)), ("rate_limit_per_second", str(rate))):
-        text = re.sub(rf"(?m)^(\s+{key}:).*$", rf"\g<1> {value}", text, count=1)
+                       ("connections", str(connections)), ("pipelining", "true" if pipelining else "false"),
+                       ("rate_limit_per_second", str(rate))):
+        text, found = re.subn(rf"(?m)^(\s+{key}:).*$", rf"\g<1> {value}", text, count=1)
+        if not found:
+            raise SystemExit(f"site.yml has no {key}: line for the benchmark to set")
     site.write_text(text, encoding="utf-8")
 
 
@@ -105,6 +108,8 @@ def main() -> None:
     parser.add_argument("--partners", type=int, nargs="+", default=[10_000])
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--rate", type=float, default=5000, help="rate_limit_per_second for the run")
+    parser.add_argument("--no-pipelining", action="store_true",
+                        help="smtp.pipelining: false (one command at a time, as aiosmtplib does it)")
     parser.add_argument("--repeat", type=int, default=1, help="measure each row N times, keep the fastest")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SITE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -116,7 +121,8 @@ def main() -> None:
     from bench.generate import generate
 
     print("$ python bench/notify.py " + " ".join(sys.argv[1:]))
-    print(f"{args.connections} SMTP connections, rate limit {args.rate:g}/s, {os.cpu_count()} CPUs, "
+    print(f"{args.connections} SMTP connections, PIPELINING {'off' if args.no_pipelining else 'on'}, "
+          f"rate limit {args.rate:g}/s, {os.cpu_count()} CPUs, "
           f"load average before: {os.getloadavg()[0]:.1f}")
     print()
     print(f"| {'partners':>8} | {'run':<33} | {'messages':>8} | {'wall s':>6} | {'msg/s':>6} | {'CPU ms/msg':>10} | "
@@ -127,7 +133,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
             site = generate(Path(tmp), n, TODAY)
             port = _free_port()
-            _configure(site, port, args.connections, args.rate)
+            _configure(site, port, args.connections, args.rate, not args.no_pipelining)
             sink_cmd = [SINK, *(["-u", "nobody"] if os.geteuid() == 0 else []), f"127.0.0.1:{port}", "1000"]
             sink = subprocess.Popen(sink_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:

@@ -235,6 +235,8 @@ CASES = [
      ["content/partners/notes.txt:1:1: unexpected file in partners/: partner files are named <id>.yml"]),
     ("yaml-extension", write("content/partners/beta.yaml", "id: beta\n"),
      ["content/partners/beta.yaml:1:1: unexpected file in partners/: partner files are named <id>.yml"]),
+    ("pipelining-not-a-boolean", replace("tls: none}", "tls: none, pipelining: 'yes'}", "site.yml"),
+     ["site.yml:9:62: notifier.smtp.pipelining: expected true or false, found the text 'yes'"]),
     ("program-missing", remove("content/program.yml"),
      ["content/program.yml:1:1: file not found"]),
 ]

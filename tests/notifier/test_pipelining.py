@@ -24,10 +24,10 @@ OPTIONS = Options(TODAY)
 class HoldingServer:
     """A bare SMTP server that, as RFC 2920 lets a server do, holds its replies to MAIL and RCPT
     until DATA arrives. A client that waits for each reply before the next command never gets one.
-    `dribble` sends those held replies a byte at a time; `garbage` answers DATA with nonsense."""
+    `dribble` sends those held replies a byte at a time; `answer` replaces the reply to DATA."""
 
-    def __init__(self, dribble: bool = False, garbage: bool = False):
-        self.dribble, self.garbage = dribble, garbage
+    def __init__(self, dribble: bool = False, answer: bytes = b"354 go\r\n"):
+        self.dribble, self.answer = dribble, answer
         self.messages: list[bytes] = []
         self.port = 0
         self.server: asyncio.AbstractServer | None = None
@@ -52,7 +52,7 @@ class HoldingServer:
                 elif verb in (b"MAIL", b"RCPT"):
                     held.append(b"250 2.1.0 Ok\r\n")
                 elif verb == b"DATA":
-                    await self.reply(writer, b"".join(held) + (b"*** what?\r\n" if self.garbage else b"354 go\r\n"))
+                    await self.reply(writer, b"".join(held) + self.answer)
                     held = []
                     body = bytearray()
                     while (chunk := await reader.readline()) != b".\r\n":
@@ -122,8 +122,13 @@ async def test_replies_that_arrive_a_byte_at_a_time_are_put_back_together(root: 
         assert len(server.messages) == 2
 
 
-async def test_a_server_that_answers_garbage_leaves_the_message_pending_with_its_words(root: Path) -> None:
-    async with HoldingServer(garbage=True) as server:
+@pytest.mark.parametrize(("answer", "reply"), [
+    (b"*** what?\r\n", "Malformed SMTP response line: b'*** what?"),
+    (b"250-" + b"x" * 200_000, "Response too long"),  # a reply that never ends is not buffered forever
+])
+async def test_a_server_that_answers_garbage_leaves_the_message_pending_with_its_words(
+        root: Path, answer: bytes, reply: str) -> None:
+    async with HoldingServer(answer=answer) as server:
         config = site(root, server.port, retries=0)
         result = await run_notify(config, content(partner()), OPTIONS)
 
@@ -131,7 +136,7 @@ async def test_a_server_that_answers_garbage_leaves_the_message_pending_with_its
         assert server.messages == []
         [row] = ledger_rows(config)
         assert row["state"] == "pending"
-        assert "Malformed SMTP response line: b'*** what?" in str(row["reply"])
+        assert reply in str(row["reply"])
 
 
 async def test_lines_that_start_with_a_dot_arrive_intact(smtp: Server, root: Path) -> None:

@@ -1,20 +1,29 @@
 # The two commands a new user needs (see README.md):
 #   make run    set up, then the main job on the example content: validate, report, build the site,
 #               and preview the mail (a dry run: no SMTP server needed)
-#   make test   set up (including Debian's chromium for the browser tests), then ruff and every test
+#   make test   set up (including Debian's chromium for the browser tests), then lint and every test
+#
+# Set-up installs exactly the locked set (requirements-lock.txt: every package, direct and transitive,
+# pinned with its hashes), so a release upstream cannot change what runs here. pyproject.toml keeps
+# the ranges; `make lock` moves the lock within them, `make test-latest` tries the newest on purpose.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK   := requirements-lock.txt
+STAMP  := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | cksum | cut -d' ' -f1)
+# pip-tools writes the lock; pinned so that `make lock` itself is repeatable.
+PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium lock test-latest clean
 
-$(STAMP): pyproject.toml
+# A new lock means a new venv: installing over an old one would keep packages the lock dropped.
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $@
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
 
 run: $(STAMP)
 	$(BIN)/rewards validate
@@ -33,9 +42,28 @@ chromium:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	# mypy joins lint once clean
 
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
+
+# Refresh the lock to the newest versions pyproject.toml's ranges allow (for Python 3.11 on Linux).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet '$(PIP_TOOLS)'
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --all-build-deps \
+	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file $(LOCK) pyproject.toml
+
+# The newest releases the ranges allow, in a venv of their own, so drift is seen before the lock moves.
+test-latest: chromium
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e '.[test]'
+	.venv-latest/bin/ruff check .
+	.venv-latest/bin/mypy
+	.venv-latest/bin/python -m pytest -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/validate.py
@@ -43,4 +71,4 @@ bench: $(STAMP)
 	@[ ! -f bench/notify.py ] || $(BIN)/python bench/notify.py
 
 clean:
-	rm -rf $(VENV) _site _outbox var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-lock .venv-latest _site _outbox var .pytest_cache .ruff_cache .mypy_cache *.egg-info

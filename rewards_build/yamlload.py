@@ -21,7 +21,11 @@ MAX_FILE_BYTES = 1_000_000  # a partner file is a few KB; anything near this siz
 _BOM = b"\xef\xbb\xbf"
 
 
-MAX_FLOW_DEPTH = 100  # libyaml's C composer recurses per level and crashes far deeper than any content needs
+# Content nests a handful of levels. libyaml's C composer recurses per level (deep brackets crash it),
+# and its parser has its own limit whose message varies by release: ours comes first, in our words.
+MAX_FLOW_DEPTH = 100
+MAX_BLOCK_DEPTH = 100
+_INDICATOR = re.compile(r"(?:^|\s)[-?:](?=\s|$)")
 
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
@@ -133,6 +137,34 @@ def _flow_depth_exceeded(text: str) -> int | None:
     return None
 
 
+def _block_depth_exceeded(text: str) -> yaml.Mark | None:
+    """Where a collection opens more than MAX_BLOCK_DEPTH levels deep, if anywhere.
+
+    Each block level needs one more column of indentation or one more indicator ("- ", "? ", ": ")
+    on its line, so indentation plus indicators bounds the depth: only a file whose bound passes the
+    limit (never real content) pays for walking the parser's events.
+    """
+    bound = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            bound = max(bound, len(line) - len(stripped) + len(_INDICATOR.findall(stripped)))
+    if bound <= MAX_BLOCK_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_BLOCK_DEPTH:
+                    return event.start_mark
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # a syntax error: the real parse reports it at its place
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """One parsed document: `data` is None when the file could not be read as YAML."""
@@ -183,6 +215,11 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> Loaded:
         col = deep - (text.rfind("\n", 0, deep) + 1) + 1
         return Loaded(None, text, (Problem(shown, line + line_offset, col,
                                            f"brackets nested more than {MAX_FLOW_DEPTH} levels deep; content never "
+                                           "needs this"),), line_offset)
+    mark = _block_depth_exceeded(text)
+    if mark is not None:
+        return Loaded(None, text, (Problem(shown, mark.line + 1 + line_offset, mark.column + 1,
+                                           f"values nested more than {MAX_BLOCK_DEPTH} levels deep; content never "
                                            "needs this"),), line_offset)
     loader = _ContentLoader(text)
     try:

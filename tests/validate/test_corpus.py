@@ -258,7 +258,15 @@ def test_deep_block_nesting_is_refused_not_crashed(mini: Path) -> None:
     (mini / ACME).write_text("".join(" " * i + "- \n" for i in range(1200)))
     result = load_all(Path("site.yml"), TODAY)
     assert [str(p) for p in result.problems] == [
-        f"{ACME}:1:1: values nested too deeply to read; content never needs this"]
+        f"{ACME}:101:101: values nested more than 100 levels deep; content never needs this"]
+
+
+def test_compact_nesting_on_one_line_is_refused_too(mini: Path) -> None:
+    # "- - - x" nests without indenting: the guard counts indicators, not only spaces.
+    (mini / ACME).write_text("- " * 150 + "x\n")
+    result = load_all(Path("site.yml"), TODAY)
+    assert [str(p) for p in result.problems] == [
+        f"{ACME}:1:201: values nested more than 100 levels deep; content never needs this"]
 
 
 def test_a_date_where_text_is_expected_stays_the_text_written(mini: Path) -> None:

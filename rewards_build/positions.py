@@ -34,7 +34,7 @@ class Locator:
     def key_node(self, path: Sequence[PathPart], key: str) -> yaml.Node | None:
         parent = self.node(path)
         if isinstance(parent, yaml.MappingNode):
-            for key_node, _value in parent.value:
+            for key_node, _value in _pairs(parent):
                 if key_node.value == key:
                     return key_node
         return None
@@ -58,20 +58,28 @@ class Locator:
         return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
 
 
+def _pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    pairs: list[tuple[yaml.Node, yaml.Node]] = node.value  # the stubs leave Node.value untyped
+    return pairs
+
+
 def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
+        for key_node, value_node in _pairs(node):
             if key_node.value == str(part):
                 return value_node
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        items: list[yaml.Node] = node.value
+        if 0 <= part < len(items):
+            return items[part]
     return None
 
 
 def written_as(node: yaml.Node | None) -> str | None:
     """The text the author typed for a plain (unquoted) scalar, to explain how YAML read it."""
     if isinstance(node, yaml.ScalarNode) and not node.style:  # the C composer says "" for plain
-        return node.value
+        text: str = node.value
+        return text
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _fast(kind: str) -> Any:
+def _fast(kind: str) -> jsonschema_rs.Validator:
     schemas = _schemas()
     registry = jsonschema_rs.Registry([(schemas["common"]["$id"], schemas["common"])])
     return jsonschema_rs.validator_for(schemas[kind], registry=registry, base_uri=schemas[kind]["$id"])
@@ -95,16 +95,21 @@ def _found(value: Any) -> str:
     return type(value).__name__
 
 
-def _allowed_words(schema: dict[str, Any]) -> str:
+def _allowed_words(schema: Mapping[str, Any]) -> str:
     if "x-expected" in schema:
-        return schema["x-expected"]
+        expected: str = schema["x-expected"]
+        return expected
     return "the allowed form"
 
 
 def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> list[Problem]:
     path = list(error.absolute_path)
     where = dotted(path)
-    kind, value, schema = error.validator, error.instance, error.schema
+    kind, value = error.validator, error.instance
+    # Every error here comes from a keyword of an object schema; the stubs also allow a boolean schema
+    # and "unset" (an error made by hand), which have no keywords to explain.
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    keyword_value = error.validator_value
 
     def at_value(message: str) -> list[Problem]:
         line, col = loc.at(path)
@@ -122,16 +127,17 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
                                                  f"{', '.join(allowed)}"))
         return out
     if kind == "required":
-        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        required = keyword_value if isinstance(keyword_value, list) else []
+        missing = [k for k in required if isinstance(value, dict) and k not in value]
         line, col = loc.at(path)
         return [Problem(shown, line, col, f"missing required key '{k}' in {where}") for k in missing]
     if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = [str(t) for t in (keyword_value if isinstance(keyword_value, list) else [keyword_value])]
         words = schema.get("x-expected") or " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         hint = yaml_reading_hint(loc.node(path), value)
         return at_value(f"{where}: expected {words}, found {_found(value)}{hint}")
     if kind == "enum":
-        allowed = [str(v) for v in error.validator_value]
+        allowed = [str(v) for v in (keyword_value if isinstance(keyword_value, list) else [])]
         guess = difflib.get_close_matches(str(value), allowed, n=1) if isinstance(value, str) else []
         hint = f"; did you mean '{guess[0]}'?" if guess else ""
         reading = yaml_reading_hint(loc.node(path), value) if not isinstance(value, str) else ""
@@ -146,19 +152,19 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         if kind == "minLength" and not value:
             return at_value(f"{where}: is empty; expected {_allowed_words(schema)}")
         return at_value(f"{where}: is {len(value)} characters long; "
-                        f"{'at least' if kind == 'minLength' else 'at most'} {error.validator_value} allowed")
+                        f"{'at least' if kind == 'minLength' else 'at most'} {keyword_value} allowed")
     if kind in ("minItems", "maxItems") and isinstance(value, list):
         bound = "at least" if kind == "minItems" else "at most"
-        return at_value(f"{where}: has {len(value)} entries; {bound} {error.validator_value} allowed")
+        return at_value(f"{where}: has {len(value)} entries; {bound} {keyword_value} allowed")
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                  "exclusiveMaximum": "less than"}[kind]
-        return at_value(f"{where}: found {_found(value)}; must be {words} {error.validator_value}")
+        return at_value(f"{where}: found {_found(value)}; must be {words} {keyword_value}")
     if kind == "uniqueItems" and isinstance(value, list):
         repeated = next((v for i, v in enumerate(value) if v in value[:i]), None)
         return at_value(f"{where}: {repeated!r} is listed more than once")
     if kind == "minProperties":
-        return at_value(f"{where}: is empty; give at least {error.validator_value} entries")
+        return at_value(f"{where}: is empty; give at least {keyword_value} entries")
     if kind == "propertyNames" and isinstance(value, dict):
         return at_value(f"{where}: {error.message}")
     return at_value(f"{where}: {error.message}")

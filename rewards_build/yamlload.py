@@ -40,24 +40,31 @@ class _ContentLoader(yaml.CSafeLoader):
     timestamps as the text the author wrote.
     """
 
-    _resolved: ClassVar[dict[tuple[str, bool], str]] = {}  # shared on purpose: same tags in every file
+    _resolved: ClassVar[dict[tuple[str | None, bool], str]] = {}  # shared on purpose: same tags in every file
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool] | bool) -> str:
         # Content repeats the same keys and enum values thousands of times: remember their tags.
-        if kind is yaml.ScalarNode and implicit[0]:
+        # Only a scalar passes (plain, quoted) implicit flags (a collection passes one bool), so this
+        # test is "an implicitly typed scalar" at the cost of the former `kind is ScalarNode`.
+        if isinstance(implicit, tuple) and implicit[0]:
             key = (value, implicit[1])
             tag = self._resolved.get(key)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = self._base_resolve(kind, value, implicit)
                 if len(self._resolved) < 50_000:
                     self._resolved[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return self._base_resolve(kind, value, implicit)
 
-    def descend_resolver(self, current_node, current_index):  # no path resolvers: nothing to track
-        pass
+    def _base_resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool] | bool) -> str:
+        # types-PyYAML leaves BaseResolver.resolve unannotated; it returns the tag, a str.
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
 
-    def ascend_resolver(self):
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: object) -> None:
+        pass  # no path resolvers: nothing to track
+
+    def ascend_resolver(self) -> None:
         pass
 
     def build(self) -> Any:
@@ -78,11 +85,11 @@ class _ContentLoader(yaml.CSafeLoader):
             self.fatal = True
             return None
         self._seen.add(id(node))
-        kind = type(node)
-        if kind is yaml.ScalarNode:
+        if type(node) is yaml.ScalarNode:
             return self._scalar(node)
-        if kind is yaml.SequenceNode:
+        if type(node) is yaml.SequenceNode:
             return [self._build(item) for item in node.value]
+        assert type(node) is yaml.MappingNode  # the composer makes only these three kinds
         return self._mapping(node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
@@ -137,8 +144,8 @@ def _flow_depth_exceeded(text: str) -> int | None:
     return None
 
 
-def _block_depth_exceeded(text: str) -> yaml.Mark | None:
-    """Where a collection opens more than MAX_BLOCK_DEPTH levels deep, if anywhere.
+def _block_depth_exceeded(text: str) -> tuple[int, int] | None:
+    """Where (0-based line and column) a collection opens more than MAX_BLOCK_DEPTH levels deep, if anywhere.
 
     Each block level needs one more column of indentation or one more indicator ("- ", "? ", ": ")
     on its line, so indentation plus indicators bounds the depth: only a file whose bound passes the
@@ -156,8 +163,8 @@ def _block_depth_exceeded(text: str) -> yaml.Mark | None:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
-                if depth > MAX_BLOCK_DEPTH:
-                    return event.start_mark
+                if depth > MAX_BLOCK_DEPTH and event.start_mark is not None:
+                    return event.start_mark.line, event.start_mark.column
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -216,9 +223,9 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> Loaded:
         return Loaded(None, text, (Problem(shown, line + line_offset, col,
                                            f"brackets nested more than {MAX_FLOW_DEPTH} levels deep; content never "
                                            "needs this"),), line_offset)
-    mark = _block_depth_exceeded(text)
-    if mark is not None:
-        return Loaded(None, text, (Problem(shown, mark.line + 1 + line_offset, mark.column + 1,
+    where = _block_depth_exceeded(text)
+    if where is not None:
+        return Loaded(None, text, (Problem(shown, where[0] + 1 + line_offset, where[1] + 1,
                                            f"values nested more than {MAX_BLOCK_DEPTH} levels deep; content never "
                                            "needs this"),), line_offset)
     loader = _ContentLoader(text)

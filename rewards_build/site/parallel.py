@@ -62,7 +62,7 @@ def render_partners(site: Site, renderer: Renderer, stage: write.Stage, ids: lis
     return written, rows, count
 
 
-def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[str], list[dict], int]]:
+def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[str], list[dict[str, Any]], int]]:
     if jobs <= 1 or n < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_render_chunk, chunks)
         return

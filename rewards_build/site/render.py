@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ class StaticGettext(Extension):
     Templates keep the `_()` form, so `pybabel extract` still finds every message.
     """
 
-    def filter_stream(self, stream: TokenStream):
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         catalog = getattr(self.environment, "static_translations", None)
         window: list[Token] = []
         for token in stream:

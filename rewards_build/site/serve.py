@@ -12,7 +12,9 @@ import functools
 import http.server
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from watchfiles import watch
 
@@ -45,7 +47,8 @@ class Generation:
             return self.value
 
 
-def make_handler(root: Path, generation: Generation, live_reload: bool = True):
+def make_handler(root: Path, generation: Generation,
+                 live_reload: bool = True) -> Callable[..., http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path.startswith("/__reload"):
@@ -77,7 +80,7 @@ def make_handler(root: Path, generation: Generation, live_reload: bool = True):
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args) -> None:
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return functools.partial(Handler, directory=str(root))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,16 +92,6 @@ class Ledger:
     def status(self) -> list[StatusRow]:
         rows = self.db.execute("SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state")
         return [StatusRow(*row) for row in rows]
-
-    def items_of(self, message_id: str) -> list[tuple[str, str, str]]:
-        """(kind, state, reply) of each item carried by one message."""
-        return list(self.db.execute("SELECT kind, state, reply FROM items WHERE message_id = ?", (message_id,)))
-
-    def rows(self) -> Iterator[dict[str, object]]:
-        cursor = self.db.execute("SELECT * FROM items ORDER BY partner, contact, kind, subject, period")
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row, strict=True))
 
     # --- writing (each call is one committed transaction) ----------------------------------------
 

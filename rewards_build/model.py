@@ -152,7 +152,6 @@ class Offer:
     billed_sales_usd: int = 0
     listing_optimization_done: bool = False
     co_sell_ready: bool = False
-    marketplace: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

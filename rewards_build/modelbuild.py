@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import phonenumbers
-
 from .model import (
     Activation,
     Benefit,
@@ -37,6 +35,11 @@ from .model import (
 
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value is not None else None
+
+
+def _day(value: str) -> dt.date:
+    """A date the schema requires (so never None)."""
+    return dt.date.fromisoformat(value)
 
 
 def _translations(data: dict[str, Any] | None) -> dict[str, Translation]:
@@ -101,13 +104,7 @@ def _offer(x: dict[str, Any]) -> Offer:
         billed_sales_usd=x.get("billed_sales_usd", 0),
         listing_optimization_done=x.get("listing_optimization_done", False),
         co_sell_ready=x.get("co_sell_ready", False),
-        marketplace=x.get("marketplace"),
     )
-
-
-def normalise_phone(text: str) -> str:
-    """E.164 form of a number already checked by the cross-file rules."""
-    return phonenumbers.format_number(phonenumbers.parse(text, None), phonenumbers.PhoneNumberFormat.E164)
 
 
 def partner_from(data: dict[str, Any], source: str) -> Partner:
@@ -121,23 +118,23 @@ def partner_from(data: dict[str, Any], source: str) -> Partner:
             Contact(x["name"], x["email"], x["phone"], x["language"]) for x in data.get("marketing_contacts", ())
         ),
         activations=tuple(
-            Activation(x["benefit"], x["offer"], _date(x["date"]), _date(x.get("completed")))  # type: ignore[arg-type]
+            Activation(x["benefit"], x["offer"], _day(x["date"]), _date(x.get("completed")))
             for x in data.get("activations", ())
         ),
         team_contacts=tuple(
-            TeamContact(_date(x["date"]), x["about"], x.get("offer"), x.get("benefit"), x.get("note"))  # type: ignore[arg-type]
+            TeamContact(_day(x["date"]), x["about"], x.get("offer"), x.get("benefit"), x.get("note"))
             for x in data.get("team_contacts", ())
         ),
         technical_requests=tuple(
-            TechnicalRequest(x["benefit"], x["phase"], _date(x["date"]), x["status"], x.get("offer"), x.get("note"))  # type: ignore[arg-type]
+            TechnicalRequest(x["benefit"], x["phase"], _day(x["date"]), x["status"], x.get("offer"), x.get("note"))
             for x in data.get("technical_requests", ())
         ),
         opt_outs=tuple(
-            OptOut(_date(x["date"]), x.get("offer"), x.get("benefit"), x.get("note"))  # type: ignore[arg-type]
+            OptOut(_day(x["date"]), x.get("offer"), x.get("benefit"), x.get("note"))
             for x in data.get("opt_outs", ())
         ),
         revocations=tuple(
-            Revocation(_date(x["date"]), x["reason"], x.get("offer"), x.get("benefit"))  # type: ignore[arg-type]
+            Revocation(_day(x["date"]), x["reason"], x.get("offer"), x.get("benefit"))
             for x in data.get("revocations", ())
         ),
         source=source,

@@ -97,6 +97,8 @@ class Renderer:
                 keep_trailing_newline=True,
                 extensions=["jinja2.ext.i18n", StaticGettext],
             )
+            # Both attributes are added at run time, so Environment's type does not declare them: ours
+            # for StaticGettext above, install_gettext_translations by the jinja2.ext.i18n extension.
             env.static_translations = translations(language)  # type: ignore[attr-defined]
             env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = markdown_html

@@ -1,0 +1,88 @@
+// Progressive enhancement only: every page is complete and usable without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Tabs (WAI-ARIA tabs pattern). Without JS the tabs are in-page links to visible sections.
+  function setupTabs(root) {
+    var list = root.querySelector(".tablist");
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("a"));
+    var panels = tabs.map(function (tab) { return document.getElementById(tab.getAttribute("href").slice(1)); });
+    list.setAttribute("role", "tablist");
+    tabs.forEach(function (tab, i) {
+      tab.parentNode.setAttribute("role", "presentation");
+      tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-controls", panels[i].id);
+      panels[i].setAttribute("role", "tabpanel");
+      panels[i].setAttribute("tabindex", "0");
+      tab.addEventListener("click", function (event) {
+        event.preventDefault();
+        select(i, true);
+      });
+      tab.addEventListener("keydown", function (event) {
+        var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+        if (next === undefined) { return; }
+        event.preventDefault();
+        select((next + tabs.length) % tabs.length, true);
+        tabs[(next + tabs.length) % tabs.length].focus();
+      });
+    });
+    function select(index, remember) {
+      tabs.forEach(function (tab, i) {
+        var on = i === index;
+        tab.setAttribute("aria-selected", on ? "true" : "false");
+        tab.setAttribute("tabindex", on ? "0" : "-1");
+        panels[i].hidden = !on;
+      });
+      if (remember && history.replaceState) { history.replaceState(null, "", "#" + panels[index].id); }
+    }
+    function fromHash() {
+      var index = panels.findIndex(function (panel) { return "#" + panel.id === location.hash; });
+      select(index < 0 ? 0 : index, false);
+    }
+    window.addEventListener("hashchange", fromHash);
+    fromHash();
+  }
+
+  // List filters: the full list is in the page; the form only hides rows.
+  function setupFilter(form) {
+    var list = document.querySelector('[data-list="' + form.getAttribute("data-filter") + '"]');
+    var items = Array.prototype.slice.call(list.querySelectorAll(".item"));
+    var texts = items.map(function (item) {
+      var link = item.querySelector("a");
+      return (item.textContent + " " + (link ? link.getAttribute("href") : "")).toLowerCase();
+    });
+    var empty = document.querySelector(".empty");
+    var count = form.querySelector(".count");
+    form.hidden = false;
+    function apply() {
+      var q = form.elements.q ? form.elements.q.value.trim().toLowerCase() : "";
+      var type = form.elements.type ? form.elements.type.value : "";
+      var category = form.elements.category ? form.elements.category.value : "";
+      var tier = form.elements.tier ? form.elements.tier.value : "";
+      var alerts = form.elements.alerts ? form.elements.alerts.checked : false;
+      var shown = 0;
+      items.forEach(function (item, i) {
+        var d = item.dataset;
+        var ok = (!q || texts[i].indexOf(q) >= 0) &&
+          (!type || (" " + d.types + " ").indexOf(" " + type + " ") >= 0) &&
+          (!category || d.category === category) &&
+          (!tier || (Number(d.rank) >= 0 && Number(d.rank) <= Number(tier))) &&
+          (!alerts || Number(d.alerts) > 0);
+        item.hidden = !ok;
+        if (ok) { shown += 1; }
+      });
+      if (empty) { empty.hidden = shown > 0; }
+      if (count) { count.textContent = shown + " / " + items.length; }
+    }
+    form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    apply();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-tabs]"), setupTabs);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-filter]"), setupFilter);
+  });
+})();

@@ -22,19 +22,21 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import jinja2
-import markdown
-import nh3
 import yaml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
+from rewards_build import wording
 from rewards_build.config import Mailbox, SiteConfig
 from rewards_build.model import Content, Partner
+from rewards_build.rules import EscalationKind
+from rewards_build.sanitize import markdown_to_html
+from rewards_build.site import urls
 
 from .mime import POLICY, UnsafeHeader, address, address_header, multipart_alternative, safe, text_header
 from .plan import Envelope, Item
 
-__all__ = ["POLICY", "Composed", "Composer", "UnsafeHeader"]
+__all__ = ["POLICY", "CatalogError", "Composed", "Composer", "UnsafeHeader"]
 
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -56,6 +58,10 @@ class Composed:
         return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
 
 
+class CatalogError(ValueError):
+    """The email's string tables lack words the program needs (found when the notifier starts)."""
+
+
 class Catalog:
     """The email's own words per language (templates/email/strings/<lang>.yml); English fallback."""
 
@@ -63,6 +69,11 @@ class Catalog:
         self.tables: dict[str, dict[str, str]] = {}
         for path in sorted(folder.glob("*.yml")):
             self.tables[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        english = self.tables.get("en", {})
+        missing = [key for kind in EscalationKind for key in wording.mail_keys(kind) if not english.get(key)]
+        if missing:
+            raise CatalogError(f"{folder / 'en.yml'}: no words for {', '.join(missing)}; every escalation kind "
+                               "needs its subject, title, body and action in English")
 
     def language(self, tag: str) -> str:
         """The best shipped language for a BCP 47 tag: exact, then primary subtag, then English."""
@@ -75,12 +86,6 @@ class Catalog:
     def get(self, lang: str, key: str, **values: object) -> str:
         text = self.tables.get(lang, {}).get(key) or self.tables["en"][key]
         return text.format(**values) if values else text
-
-
-@lru_cache(maxsize=4096)
-def markdown_to_html(text: str) -> str:
-    """Item Markdown -> sanitised HTML. Cached: tip bodies repeat across thousands of messages."""
-    return nh3.clean(markdown.markdown(text, extensions=["sane_lists"]))
 
 
 @lru_cache(maxsize=1024)
@@ -169,7 +174,7 @@ class Composer:
     # --- values computed for the templates -----------------------------------------------------
 
     def page_url(self, partner: Partner) -> str:
-        return f"{self.site.base_url}partners/{quote(partner.id)}/"
+        return self.site.base_url + quote(urls.partner(partner.id))
 
     def unsubscribe_url(self, envelope: Envelope) -> str | None:
         if not self.config.unsubscribe_url:

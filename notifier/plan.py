@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rewards_build.config import NotifierConfig
-from rewards_build.model import Contact, Content, ListingType, OfferStatus, Partner, Tip
-from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, effective_listing_type
+from rewards_build.model import Contact, Content, Partner, Tip
+from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, ReminderPolicy, assess, reminder_level
 
 TIP = "tip"
 
@@ -200,12 +200,7 @@ def _tips_for(content: Content, standing: PartnerStanding) -> list[Tip]:
     """The tips that fit the partner's live listing types and tier; getting-started ones first."""
     if standing.tier.tier is None:
         return []  # no live offer: no listing is owed tips yet
-    opted_out_offers = {o.offer for o in standing.partner.opt_outs if o.offer and not o.benefit}
-    types: set[ListingType] = {
-        effective_listing_type(o)
-        for o in standing.partner.offers
-        if o.status is OfferStatus.LIVE and o.id not in opted_out_offers
-    }
+    types = standing.listing_types
     tier_id = standing.tier.tier.id
     fitting = [t for t in content.tips if t.listing_types & types and (not t.tiers or tier_id in t.tiers)]
     return sorted(fitting, key=lambda t: (not t.getting_started, t.order, t.id))
@@ -242,9 +237,10 @@ def _reminder(
     today: dt.date,
     pending: dict[Key, SentRecord],
 ) -> Item | None:
-    for key in pending:
+    for key, record in pending.items():
         if key.kind == esc.kind.value and key.subject == esc.key:
-            return _reminder_item(config, key, esc, _reminder_number(key.period))
+            # Sent again as it was planned: the level of the day it was planned, not today's.
+            return _reminder_item(config, key, esc, _reminder_number(key.period), record.on)
     last = history.last_reminder.get((esc.partner_id, recipient.key, esc.key))
     if last is None:
         number = 1
@@ -253,13 +249,16 @@ def _reminder(
     else:
         return None
     key = Key(esc.kind.value, esc.partner_id, recipient.key, esc.key, f"r{number}")
-    return _reminder_item(config, key, esc, number)
+    return _reminder_item(config, key, esc, number, today)
 
 
-def _reminder_item(config: NotifierConfig, key: Key, esc: Escalation, number: int) -> Item:
-    """After `reminders_before_escalation` reminders, the reminder escalates one level."""
-    level = esc.level + (1 if number > config.reminders_before_escalation else 0)
-    return Item(key, escalation=esc, reminder=number, level=level)
+def reminder_policy(config: NotifierConfig) -> ReminderPolicy:
+    return ReminderPolicy(config.reminder_interval_days, config.reminders_before_escalation)
+
+
+def _reminder_item(config: NotifierConfig, key: Key, esc: Escalation, number: int, on: dt.date) -> Item:
+    """The level is the rules' (`reminder_level`), which the site shows too."""
+    return Item(key, escalation=esc, reminder=number, level=reminder_level(esc, on, reminder_policy(config)))
 
 
 def _group(

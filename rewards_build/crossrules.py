@@ -234,19 +234,21 @@ def _check_activation(src: Source, i: int, partner: Partner, activation, benefit
                                         f"offers ('{offer.id}' is {listing.value}; the benefit is for "
                                         f"{', '.join(sorted(t.value for t in benefit.listing_types))})")
         return
-    if listing.value == "transact" and benefit.unlock_tier in {t.id for t in program.tiers}:
-        unlock = program.tier(benefit.unlock_tier)
-        reached = standing.tier is not None and program.tier_rank(standing.tier.id) >= program.tier_rank(unlock.id)
-        if not reached:
+    locked = rules.locks(program, partner, offer, benefit, standing)
+    for reason in locked.reasons:
+        if reason is rules.LockReason.TIER and locked.unlock_tier is not None:
+            unlock = locked.unlock_tier
             src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' unlocks at tier {unlock.name} "
                                             f"(${unlock.threshold_usd:,} billed sales); this partner has "
                                             f"${standing.billed_sales_usd:,}")
-    for reason in rules.condition_locks(benefit, offer):
-        src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' requires "
-                                        f"{_CONDITION_WORDS[reason]}, which offer '{offer.id}' does not meet")
-    if benefit.category is Category.SALES_MARKETING and not partner.contacts:
-        src.problem((*path, "benefit"), f"activations[{i}].benefit: sales and marketing benefits can only be "
-                                        "activated once a marketing contact is assigned (marketing_contacts is empty)")
+        elif reason is rules.LockReason.NO_CONTACT:
+            src.problem((*path, "benefit"), f"activations[{i}].benefit: sales and marketing benefits can only be "
+                                            "activated once a marketing contact is assigned (marketing_contacts is "
+                                            "empty)")
+        elif reason in _CONDITION_WORDS:
+            src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' requires "
+                                            f"{_CONDITION_WORDS[reason]}, which offer '{offer.id}' does not meet")
+        # OFFER_NOT_LIVE: the offer's status and dates are checked below, with messages of their own.
     if offer.status is OfferStatus.DRAFT:
         src.problem((*path, "offer"), f"activations[{i}].offer: offer '{offer.id}' is a draft; benefits are "
                                       "activated once it is live")

@@ -10,8 +10,19 @@ from __future__ import annotations
 import datetime as dt
 
 from ..model import Content, Partner
-from .benefits import applies_to, benefit_status, condition_locks, offer_benefits, owes_contact
-from .escalations import escalations
+from .benefits import (
+    Locks,
+    applies_to,
+    benefit_status,
+    condition_locks,
+    locks,
+    needs_contact,
+    offer_benefits,
+    owes_contact,
+    tier_reached,
+)
+from .escalations import ReminderPolicy, escalations, reminder_level
+from .optouts import opted_out_of_all, opted_out_offers
 from .states import (
     ACTIONS,
     BenefitState,
@@ -27,10 +38,11 @@ from .states import (
 from .tiers import add_months, benefits_unlocked_at, billed_sales, next_deadline, quantity_at, tier_standing
 
 __all__ = [
-    "ACTIONS", "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "OfferBenefits",
-    "PartnerStanding", "TierStanding", "add_months", "applies_to", "assess", "benefit_status",
-    "benefits_unlocked_at", "billed_sales", "condition_locks", "effective_listing_type", "escalations",
-    "next_deadline", "offer_benefits", "owes_contact", "quantity_at", "tier_standing",
+    "ACTIONS", "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "Locks",
+    "OfferBenefits", "PartnerStanding", "ReminderPolicy", "TierStanding", "add_months", "applies_to", "assess",
+    "benefit_status", "benefits_unlocked_at", "billed_sales", "condition_locks", "effective_listing_type",
+    "escalations", "locks", "needs_contact", "next_deadline", "offer_benefits", "opted_out_of_all",
+    "opted_out_offers", "owes_contact", "quantity_at", "reminder_level", "tier_reached", "tier_standing",
 ]
 
 
@@ -38,5 +50,5 @@ def assess(content: Content, partner: Partner, today: dt.date) -> PartnerStandin
     """Where a partner stands in the program today: tier, every benefit's state, escalations due."""
     tier = tier_standing(content.program, partner)
     offers = offer_benefits(content, partner, tier, today)
-    opted_out = any(o.offer is None and o.benefit is None for o in partner.opt_outs)
-    return PartnerStanding(partner, tier, offers, escalations(content, partner, offers, today), opted_out)
+    return PartnerStanding(partner, tier, offers, escalations(content, partner, offers, today),
+                           opted_out_of_all(partner))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from ..model import (
     Activation,
@@ -14,10 +17,12 @@ from ..model import (
     ListingType,
     Offer,
     OfferStatus,
+    OptOut,
     Partner,
     Program,
     Revocation,
     TechnicalRequest,
+    Tier,
 )
 from .states import BenefitState, BenefitStatus, LockReason, OfferBenefits, TierStanding, effective_listing_type
 from .tiers import add_months, next_deadline, quantity_at
@@ -39,7 +44,10 @@ def condition_locks(benefit: Benefit, offer: Offer) -> list[LockReason]:
     return [reason for condition, failing, reason in checks if condition in benefit.conditions and failing]
 
 
-def _scoped(entries, offer: Offer, benefit: Benefit):
+_Scoped = TypeVar("_Scoped", OptOut, Revocation)
+
+
+def _scoped(entries: Iterable[_Scoped], offer: Offer, benefit: Benefit) -> _Scoped | None:
     """The first opt-out or revocation whose scope (partner, offer or benefit) covers this benefit."""
     for entry in entries:
         if entry.offer not in (None, offer.id):
@@ -83,6 +91,46 @@ def _offer_dates(program: Program, offer: Offer, today: dt.date) -> tuple[dt.dat
     return add_months(offer.live_date, program.timing.list_trial_expiry_months), None
 
 
+@dataclass(frozen=True, slots=True)
+class Locks:
+    """Why a benefit cannot be used on an offer yet (empty `reasons`: nothing stands in the way)."""
+
+    reasons: tuple[LockReason, ...]
+    unlock_tier: Tier | None = None  # set when TIER is a reason
+    needed_usd: int | None = None  # billed sales still needed for unlock_tier
+
+
+def tier_reached(program: Program, tier: TierStanding, unlock_tier_id: str) -> bool:
+    """Has the company reached the tier a transact benefit unlocks at?"""
+    return tier.tier is not None and program.tier_rank(tier.tier.id) >= program.tier_rank(unlock_tier_id)
+
+
+def needs_contact(benefit: Benefit, partner: Partner) -> bool:
+    """Sales and marketing benefits wait for a marketing contact (domain.md, "Benefits")."""
+    return benefit.category is Category.SALES_MARKETING and not partner.contacts
+
+
+def locks(program: Program, partner: Partner, offer: Offer, benefit: Benefit, tier: TierStanding) -> Locks:
+    """Everything that keeps a benefit locked on an offer: the offer, the tier, conditions, a contact.
+
+    Validation asks the same question of each activation (an activation of a locked benefit is an
+    error there), so this is the one place that answers it."""
+    reasons: list[LockReason] = []
+    unlock_tier = needed = None
+    if offer.status is not OfferStatus.LIVE:
+        reasons.append(LockReason.OFFER_NOT_LIVE)
+    known_tier = any(t.id == benefit.unlock_tier for t in program.tiers)  # else validation reports the reference
+    if effective_listing_type(offer) is ListingType.TRANSACT and known_tier \
+            and not tier_reached(program, tier, benefit.unlock_tier):
+        reasons.append(LockReason.TIER)
+        unlock_tier = program.tier(benefit.unlock_tier)
+        needed = max(0, unlock_tier.threshold_usd - tier.billed_sales_usd)
+    reasons += condition_locks(benefit, offer)
+    if needs_contact(benefit, partner):
+        reasons.append(LockReason.NO_CONTACT)
+    return Locks(tuple(reasons), unlock_tier, needed)
+
+
 def benefit_status(
     content: Content, partner: Partner, offer: Offer, benefit: Benefit, tier: TierStanding, today: dt.date,
     dates: tuple[dt.date | None, dt.date | None] | None = None,
@@ -93,69 +141,52 @@ def benefit_status(
     transact = effective_listing_type(offer) is ListingType.TRANSACT
     expires_on, deadline = dates if dates is not None else _offer_dates(program, offer, today)
     quantity = quantity_at(program, benefit, tier.tier) if transact else None
-    base = {"benefit": benefit, "offer": offer, "expires_on": expires_on, "deadline": deadline, "quantity": quantity}
+    base = BenefitStatus(benefit=benefit, offer=offer, state=BenefitState.AVAILABLE, expires_on=expires_on,
+                         deadline=deadline, quantity=quantity)
 
     revocation = _scoped(partner.revocations, offer, benefit)
     if revocation is None and offer.status is OfferStatus.DELISTED:
         revocation = Revocation(date=today, reason="delisting", offer=offer.id)
     if revocation is not None:
-        return BenefitStatus(state=BenefitState.REVOKED, revocation=revocation, **base)
+        return replace(base, state=BenefitState.REVOKED, revocation=revocation)
     if _scoped(partner.opt_outs, offer, benefit) is not None:
-        return BenefitStatus(state=BenefitState.OPTED_OUT, **base)
+        return replace(base, state=BenefitState.OPTED_OUT)
 
     activation = _latest_activation(partner, offer, benefit)
     if activation is not None:
-        base["activation"] = activation
+        activated = replace(base, activation=activation)
         if activation.completed is not None:
-            return BenefitStatus(state=BenefitState.COMPLETED, **base)
+            return replace(activated, state=BenefitState.COMPLETED)
         if expires_on is not None and today >= expires_on:
-            return BenefitStatus(state=BenefitState.EXPIRED, **base)
+            return replace(activated, state=BenefitState.EXPIRED)
         if not owes_contact(benefit):
-            return BenefitStatus(state=BenefitState.ACTIVATED, **base)
+            return replace(activated, state=BenefitState.ACTIVATED)
         contacted_on = _team_contact_for(partner, activation)
         if contacted_on is not None:
-            return BenefitStatus(state=BenefitState.CONTACTED, contacted_on=contacted_on, **base)
+            return replace(activated, state=BenefitState.CONTACTED, contacted_on=contacted_on)
         waiting = (today - activation.date).days
-        return BenefitStatus(
-            state=BenefitState.AWAITING_CONTACT,
-            days_waiting=waiting,
-            overdue=waiting > timing.contact_within_days,
-            **base,
-        )
+        return replace(activated, state=BenefitState.AWAITING_CONTACT, days_waiting=waiting,
+                       overdue=waiting > timing.contact_within_days)
 
     request = _latest_request(partner, offer, benefit)
     if request is not None and request.status != "declined":
-        base["request"] = request
         done = request.status == "completed"
-        return BenefitStatus(state=BenefitState.COMPLETED if done else BenefitState.ACTIVATED, **base)
+        return replace(base, request=request, state=BenefitState.COMPLETED if done else BenefitState.ACTIVATED)
 
-    reasons: list[LockReason] = []
-    unlock_tier = needed = None
-    if offer.status is not OfferStatus.LIVE:
-        reasons.append(LockReason.OFFER_NOT_LIVE)
-    if transact:
-        unlock = program.tier(benefit.unlock_tier)
-        reached = tier.tier is not None and program.tier_rank(tier.tier.id) >= program.tier_rank(unlock.id)
-        if not reached:
-            reasons.append(LockReason.TIER)
-            unlock_tier, needed = unlock, max(0, unlock.threshold_usd - tier.billed_sales_usd)
-    reasons += condition_locks(benefit, offer)
-    if benefit.category is Category.SALES_MARKETING and not partner.contacts:
-        reasons.append(LockReason.NO_CONTACT)
-    if reasons:
-        return BenefitStatus(
-            state=BenefitState.LOCKED, lock_reasons=tuple(reasons), unlock_tier=unlock_tier, needed_usd=needed, **base
-        )
+    locked = locks(program, partner, offer, benefit, tier)
+    if locked.reasons:
+        return replace(base, state=BenefitState.LOCKED, lock_reasons=locked.reasons, unlock_tier=locked.unlock_tier,
+                       needed_usd=locked.needed_usd)
     if expires_on is not None:
         if today >= expires_on:
-            return BenefitStatus(state=BenefitState.EXPIRED, **base)
+            return replace(base, state=BenefitState.EXPIRED)
         if (expires_on - today).days <= timing.expiry_warning_days:
-            return BenefitStatus(state=BenefitState.EXPIRING, **base)
-    return BenefitStatus(state=BenefitState.AVAILABLE, **base)
+            return replace(base, state=BenefitState.EXPIRING)
+    return base
 
 
 def offer_benefits(content: Content, partner: Partner, tier: TierStanding, today: dt.date) -> tuple[OfferBenefits, ...]:
-    groups = []
+    groups: list[OfferBenefits] = []
     for offer in partner.offers:
         dates = _offer_dates(content.program, offer, today)
         statuses = tuple(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..model import (
     Content,
@@ -11,7 +13,27 @@ from ..model import (
     OwnerStatus,
     Partner,
 )
+from .optouts import opted_out_of_all, opted_out_offers
 from .states import BenefitState, BenefitStatus, Escalation, EscalationKind, OfferBenefits
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """How often an open escalation is repeated, and after how many reminders it rises a level."""
+
+    interval_days: int
+    before_escalation: int
+
+
+def reminder_level(esc: Escalation, on: dt.date, policy: ReminderPolicy) -> int:
+    """The level an escalation has reached on a day: its cause's level, plus one once the partner
+    has had `before_escalation` reminders of it, one every `interval_days` from the day it fell due.
+
+    A function of dates alone, so the site's badge and the notifier's mail ("[Escalated]", the team
+    copied) always agree: the site knows nothing of the ledger, and need not.
+    """
+    waited = (on - esc.due).days
+    return esc.level + (1 if waited >= policy.before_escalation * policy.interval_days else 0)
 
 
 def _offer_heard_from_team(partner: Partner, offer: Offer) -> bool:
@@ -24,14 +46,14 @@ def escalations(
 ) -> tuple[Escalation, ...]:
     """The escalations due today, most urgent first. A fix recorded in the YAML makes its entry vanish."""
     timing = content.program.timing
-    if any(o.offer is None and o.benefit is None for o in partner.opt_outs):
+    if opted_out_of_all(partner):
         return ()
-    opted_out_offers = {o.offer for o in partner.opt_outs if o.offer is not None and o.benefit is None}
+    left_out = opted_out_offers(partner)
     due: list[Escalation] = []
-    live = [o for o in partner.offers if o.status is OfferStatus.LIVE and o.live_date and o.id not in opted_out_offers]
+    live = [o for o in partner.offers if o.status is OfferStatus.LIVE and o.live_date and o.id not in left_out]
 
     if live and not partner.contacts:
-        since = min(o.live_date for o in live)  # type: ignore[type-var]
+        since = min(o.live_date for o in live if o.live_date is not None)
         due.append(Escalation(EscalationKind.ASSIGN_CONTACT, 1, partner.id, since, since, (today - since).days))
 
     for offer in live:
@@ -52,7 +74,7 @@ def escalations(
             )
 
     for group in offers:
-        if group.offer.id in opted_out_offers:
+        if group.offer.id in left_out:
             continue
         for status in group.statuses:
             due.extend(_benefit_escalations(content, partner, status, today))
@@ -65,7 +87,7 @@ _OPEN_STATES = frozenset({BenefitState.AVAILABLE, BenefitState.EXPIRING, Benefit
                           BenefitState.ACTIVATED, BenefitState.CONTACTED})
 
 
-def _expiring(content: Content, partner: Partner, group: OfferBenefits, today: dt.date):
+def _expiring(content: Content, partner: Partner, group: OfferBenefits, today: dt.date) -> Iterator[Escalation]:
     """An offer's list/trial benefits all expire on the same day: one reminder names them all."""
     warning = content.program.timing.expiry_warning_days
     open_ones = [s for s in group.statuses if s.state in _OPEN_STATES and s.expires_on is not None]
@@ -80,16 +102,18 @@ def _expiring(content: Content, partner: Partner, group: OfferBenefits, today: d
                          benefits=tuple(s.benefit.id for s in open_ones))
 
 
-def _benefit_escalations(content: Content, partner: Partner, status: BenefitStatus, today: dt.date):
+def _benefit_escalations(content: Content, partner: Partner, status: BenefitStatus,
+                         today: dt.date) -> Iterator[Escalation]:
     timing = content.program.timing
-    ids = {"offer_id": status.offer.id, "benefit_id": status.benefit.id, "benefits": (status.benefit.id,)}
+    offer_id, benefit_id, benefits = status.offer.id, status.benefit.id, (status.benefit.id,)
     activation = status.activation
     if status.state is BenefitState.AWAITING_CONTACT and status.overdue and activation is not None:
         # A second full window without contact calls in the rewards team itself.
         level = 2 if status.days_waiting and status.days_waiting > 2 * timing.contact_within_days else 1
         due = activation.date + dt.timedelta(days=timing.contact_within_days + 1)
         yield Escalation(
-            EscalationKind.CONTACT_OVERDUE, level, partner.id, activation.date, due, status.days_waiting or 0, **ids
+            EscalationKind.CONTACT_OVERDUE, level, partner.id, activation.date, due, status.days_waiting or 0,
+            offer_id=offer_id, benefit_id=benefit_id, benefits=benefits,
         )
     if status.state not in _OPEN_STATES:
         return
@@ -97,4 +121,5 @@ def _benefit_escalations(content: Content, partner: Partner, status: BenefitStat
         left = (status.deadline - today).days
         if 0 <= left <= timing.expiry_warning_days:
             warn_from = status.deadline - dt.timedelta(days=timing.expiry_warning_days)
-            yield Escalation(EscalationKind.TRANSACT_DEADLINE, 1, partner.id, status.deadline, warn_from, left, **ids)
+            yield Escalation(EscalationKind.TRANSACT_DEADLINE, 1, partner.id, status.deadline, warn_from, left,
+                             offer_id=offer_id, benefit_id=benefit_id, benefits=benefits)

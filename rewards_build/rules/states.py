@@ -17,6 +17,7 @@ from ..model import (
     TechnicalRequest,
     Tier,
 )
+from .optouts import opted_out_offers
 
 
 class BenefitState(StrEnum):
@@ -134,7 +135,11 @@ class PartnerStanding:
 
     @property
     def listing_types(self) -> frozenset[ListingType]:
-        return frozenset(effective_listing_type(o) for o in self.partner.offers if o.status is OfferStatus.LIVE)
+        """The listing types the partner takes part with: its live offers, less those it opted out of.
+        The partners index shows them and tips are chosen by them."""
+        left_out = opted_out_offers(self.partner)
+        return frozenset(effective_listing_type(o) for o in self.partner.offers
+                         if o.status is OfferStatus.LIVE and o.id not in left_out)
 
 
 def effective_listing_type(offer: Offer) -> ListingType:

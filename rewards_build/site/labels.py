@@ -6,7 +6,7 @@ Every label a page shows for a code comes from here, so a new state is one line 
 from __future__ import annotations
 
 from ..model import Category, Condition, Delivery, ListingType, OfferStatus
-from ..rules import BenefitState, EscalationKind, LockReason
+from ..rules import BenefitState, LockReason
 from .i18n import N_
 
 LISTING_TYPES: dict[str, str] = {
@@ -69,15 +69,6 @@ LOCK_REASONS: dict[str, str] = {
     LockReason.PRIVATE: N_("not for private offers"),
     LockReason.CO_SELL: N_("needs co-sell readiness"),
     LockReason.NO_CONTACT: N_("assign a marketing contact first"),
-}
-
-ESCALATIONS: dict[str, str] = {
-    EscalationKind.ASSIGN_CONTACT: N_("Assign a marketing contact"),
-    EscalationKind.CONTACT_OVERDUE: N_("Activation overdue for contact"),
-    EscalationKind.FIND_OWNER: N_("Find the offer owner"),
-    EscalationKind.OPEN_TICKET: N_("Open a support ticket"),
-    EscalationKind.BENEFIT_EXPIRING: N_("Benefit expiring soon"),
-    EscalationKind.TRANSACT_DEADLINE: N_("Complete before the yearly deadline"),
 }
 
 PHASES: dict[str, str] = {

@@ -4,19 +4,21 @@ alerts), its JSON, and its row in the partners index. States, tiers and escalati
 
 from __future__ import annotations
 
+from .. import wording
 from ..model import Category, Contact, Offer, OwnerStatus, Partner
 from ..rules import (
     BenefitState,
     BenefitStatus,
     Escalation,
-    EscalationKind,
     LockReason,
     PartnerStanding,
+    ReminderPolicy,
     assess,
     benefits_unlocked_at,
+    reminder_level,
 )
 from . import labels, urls
-from .i18n import Formatter
+from .i18n import N_, Formatter
 from .pages import Site, chrome
 from .views import (
     Action,
@@ -39,7 +41,7 @@ def partner_pages(site: Site, partner: Partner) -> tuple[list[Page], PartnerRow]
     standing = assess(site.content, partner, site.today)
     pages = [_page(site, standing, language) for language in site.languages]
     pages.append(Page(urls.partner_json(partner.id), None, _json(site, standing)))
-    return pages, _row(standing)
+    return pages, _row(site, standing)
 
 
 def partner_outputs(site: Site, partner_id: str) -> list[str]:
@@ -48,12 +50,12 @@ def partner_outputs(site: Site, partner_id: str) -> list[str]:
     return [urls.output_file(key, lang, site.default) for lang in site.languages] + [urls.partner_json(partner_id)]
 
 
-def _row(s: PartnerStanding) -> PartnerRow:
+def _row(site: Site, s: PartnerStanding) -> PartnerRow:
     return PartnerRow(
         id=s.partner.id, name=s.partner.name, tier_id=s.tier.tier.id if s.tier.tier else "",
         listing_types=tuple(lt.value for lt in sorted(s.listing_types)),
         live_offers=sum(1 for o in s.partner.offers if o.status.value == "live"),
-        alerts=len(s.escalations), urgent=sum(1 for e in s.escalations if e.level >= 2),
+        alerts=len(s.escalations), urgent=sum(1 for e in s.escalations if _level(site, e) >= 2),
     )
 
 
@@ -224,34 +226,37 @@ def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link, st: Benefit
 
 def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: str, hint: str) -> Alert:
     p = s.partner
+    words = wording.ESCALATIONS[e.kind]
+    level = _level(site, e)
     values = {"offer": _offer_name(p, e.offer_id), "benefit": _benefit_title(site, e.benefit_id, f.language),
               "benefits": _benefit_titles(site, e, f.language),
               "days": e.days, "date": f.date(e.since), "due": f.date(e.due)}
-    ticket = Action(f.gettext("Open a support ticket"), site.content.program.support_ticket_url)
-    kind = e.kind
-    if kind is EscalationKind.ASSIGN_CONTACT:
-        message = f.gettext("An offer has been live since %(date)s and no marketing contact is assigned: "
-                            "no sales and marketing benefit can be activated.")
-        action: Action | None = Action(f.gettext("Assign a marketing contact"), edit, hint)
-    elif kind is EscalationKind.CONTACT_OVERDUE:
-        message = f.gettext("%(benefit)s (%(offer)s) was activated on %(date)s, %(days)d days ago, "
-                            "and the rewards team has not made contact yet.")
-        action = ticket if e.level >= 2 else Action(f.gettext("Check your marketing contact"), edit, hint)
-    elif kind is EscalationKind.FIND_OWNER:
-        message = f.gettext("%(offer)s has been live for %(days)d days with no message from the rewards team. "
-                            "Find out who owns the offer in your organisation: they hold the next steps.")
-        action = Action(f.gettext("Record the offer owner"), edit, hint)
-    elif kind is EscalationKind.OPEN_TICKET:
-        message = f.gettext("%(offer)s has been live for %(days)d days with no message from the rewards team, "
-                            "and its owner is unknown or has left the company.")
-        action = ticket
-    elif kind is EscalationKind.BENEFIT_EXPIRING:
-        message = f.gettext("Benefits of %(offer)s expire on %(date)s, in %(days)d days: %(benefits)s.")
-        action = Action(f.gettext("Activate"), edit, hint)
-    else:
-        message = f.gettext("%(benefit)s (%(offer)s) must be completed by %(date)s, in %(days)d days.")
-        action = None
-    return Alert(kind.value, e.level, f.gettext(labels.ESCALATIONS[kind]), message % values, action)
+    button = words.urgent_button if level >= 2 and words.urgent_button else words.button
+    return Alert(e.kind.value, level, f.gettext(words.label), f.gettext(words.alert) % values,
+                 _button(site, f, button, edit, hint))
+
+
+def _level(site: Site, e: Escalation) -> int:
+    """The level the mail has reached too (the reminder policy is the notifier's, in site.yml)."""
+    n = site.config.notifier
+    return reminder_level(e, site.today, ReminderPolicy(n.reminder_interval_days, n.reminders_before_escalation))
+
+
+_BUTTONS: dict[wording.Button, str] = {
+    wording.Button.ASSIGN_CONTACT: N_("Assign a marketing contact"),
+    wording.Button.CHECK_CONTACT: N_("Check your marketing contact"),
+    wording.Button.RECORD_OWNER: N_("Record the offer owner"),
+    wording.Button.ACTIVATE: N_("Activate"),
+    wording.Button.OPEN_TICKET: N_("Open a support ticket"),
+}
+
+
+def _button(site: Site, f: Formatter, button: wording.Button | None, edit: str, hint: str) -> Action | None:
+    if button is None:
+        return None
+    if button is wording.Button.OPEN_TICKET:
+        return Action(f.gettext(_BUTTONS[button]), site.content.program.support_ticket_url)
+    return Action(f.gettext(_BUTTONS[button]), edit, hint)
 
 
 def _json(site: Site, s: PartnerStanding) -> dict:
@@ -271,7 +276,7 @@ def _json(site: Site, s: PartnerStanding) -> dict:
                 "deadline": st.deadline.isoformat() if st.deadline else None, "quantity": st.quantity,
             } for st in g.statuses],
         } for g in s.offers],
-        "escalations": [{"kind": e.kind.value, "level": e.level, "key": e.key, "due": e.due.isoformat(),
+        "escalations": [{"kind": e.kind.value, "level": _level(site, e), "key": e.key, "due": e.due.isoformat(),
                          "days": e.days, "offer": e.offer_id, "benefit": e.benefit_id, "benefits": list(e.benefits)}
                         for e in s.escalations],
     }

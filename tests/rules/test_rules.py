@@ -236,6 +236,9 @@ ESCALATION_CASES = [
     ("activation day 8: contact overdue",
      partner([offer(sales=30_000)], activations=[replace(ACT_BLOG, date=D("2026-11-16"))], team=HEARD),
      [("contact-overdue", 1, "app", "blog")]),
+    ("activation day 14: overdue, still level 1 (the second week is not over)",
+     partner([offer(sales=30_000)], activations=[replace(ACT_BLOG, date=D("2026-11-10"))], team=HEARD),
+     [("contact-overdue", 1, "app", "blog")]),
     ("activation day 15: overdue a second week, level 2",
      partner([offer(sales=30_000)], activations=[replace(ACT_BLOG, date=D("2026-11-09"))], team=HEARD),
      [("contact-overdue", 2, "app", "blog")]),
@@ -284,3 +287,12 @@ def test_escalation_key_is_stable_and_names_its_cause() -> None:
     assert first.days == 8 and later.days == 11
     assert "rewards team" in first.action
 
+
+
+def test_an_escalation_rises_a_level_once_the_reminders_before_escalation_have_gone() -> None:
+    # find-owner falls due on day 28; reminders every 7 days, 2 before escalating: level 2 from day 42.
+    [esc] = rules.assess(CONTENT, partner([offer(live="2026-10-27")]), TODAY).escalations
+    policy = rules.ReminderPolicy(interval_days=7, before_escalation=2)
+    assert esc.due == TODAY
+    levels = {days: rules.reminder_level(esc, TODAY + dt.timedelta(days=days), policy) for days in (0, 7, 13, 14, 30)}
+    assert levels == {0: 1, 7: 1, 13: 1, 14: 2, 30: 2}

@@ -1,0 +1,42 @@
+"""Content Markdown to HTML that is safe to show: one function, one policy, for the site and the mail.
+
+Tips, toolkit pages and benefit descriptions come from pull requests, so their HTML is untrusted:
+nh3 keeps only the tags, attributes and URL schemes below. A <script>, a <style>, an iframe, an
+event handler, a style attribute, a javascript: or data: URL never survives, on a page or in a mail.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"align"},
+    "th": {"align"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+@functools.lru_cache(maxsize=4096)  # tip bodies repeat across thousands of pages and messages
+def markdown_to_html(text: str) -> str:
+    """Markdown to sanitized HTML."""
+    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

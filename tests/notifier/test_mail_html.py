@@ -10,13 +10,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from builders import ALL_TYPES, TODAY, content, partner, site
 
 from notifier.compose import Composer
 from notifier.plan import History, plan
 from rewards_build.model import Tip
 from rewards_build.sanitize import markdown_to_html
-
-from builders import ALL_TYPES, TODAY, content, partner, site
 
 HOSTILE = [
     ("script tag", "<script>alert('x')</script>Hello", "<script"),

@@ -2,9 +2,10 @@
 them between builds. This is what makes incremental builds correct (the Lektor way).
 
 - The *global* fingerprint covers everything every page may depend on: site.yml, every content
-  file outside partners/, the templates and assets, the translation catalogs, the code of the
-  site and of the rules, and today's date. When it changes, everything is re-rendered (and still
-  only files whose bytes differ are written).
+  file outside partners/, the templates and assets, the translation catalogs, every file of the
+  code packages (rewards_build and notifier: modules, schemas, catalogs; found by walking them, so
+  a new module is covered without anyone listing it), and today's date. When it changes,
+  everything is re-rendered (and still only files whose bytes differ are written).
 - Each partner file has its own fingerprint: (size, mtime) first, and a SHA-256 of the bytes when
   those differ. A changed partner re-renders its own pages and the pages that list partners.
 """
@@ -22,8 +23,10 @@ from . import urls
 
 MANIFEST_VERSION = 2
 PARTNERS_DIR = "partners"
-_CODE_DIR = Path(__file__).resolve().parent.parent  # rewards_build/
-_CODE_FILES = ("model.py", "config.py")  # and every module of the rules package
+# The code that turns content into pages: all of it counts, whichever module a change lands in.
+CODE_PACKAGES = ("rewards_build", "notifier")
+PACKAGES_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the packages (checkout or site-packages)
+_NOT_INPUTS = ("__pycache__",)  # byte code changes whenever Python recompiles, not when the code does
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,23 +72,42 @@ def offer_owners(offers: dict[str, list[str]], skip: set[str]) -> dict[str, str]
 def _walk(folder: Path, skip: Path | None = None) -> list[Path]:
     found = []
     for dirpath, dirs, files in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_INPUTS)
         if skip is not None and Path(dirpath) == skip.parent:
             dirs[:] = [d for d in dirs if d != skip.name]
         found += [Path(dirpath) / name for name in sorted(files)]
     return found
 
 
+def code_files(packages_root: Path | None = None) -> list[Path]:
+    """Every file of the code packages: each module, the schemas, the catalogs."""
+    root = PACKAGES_ROOT if packages_root is None else packages_root
+    return [path for package in CODE_PACKAGES for path in _walk(root / package)]
+
+
+def global_inputs(site_path: Path, content_dir: Path, templates_dir: Path) -> list[Path]:
+    """The files behind the global fingerprint, except the code (see `code_files`)."""
+    return [site_path, *_walk(content_dir, skip=content_dir / PARTNERS_DIR), *_walk(templates_dir)]
+
+
 def global_fingerprint(site_path: Path, content_dir: Path, templates_dir: Path, catalogs: str,
-                       today: str) -> str:
+                       today: str, *, packages_root: Path | None = None) -> str:
     digest = hashlib.sha256(f"{MANIFEST_VERSION}\0{today}\0{catalogs}\0".encode())
-    files = [site_path, *_walk(content_dir, skip=content_dir / PARTNERS_DIR)]
-    files += _walk(templates_dir / "site") + sorted(Path(__file__).parent.glob("*.py"))
-    files += [_CODE_DIR / name for name in _CODE_FILES] + sorted((_CODE_DIR / "rules").glob("*.py"))
-    for path in files:
-        digest.update(str(path).encode() + b"\0")
-        digest.update(path.read_bytes() if path.exists() else b"\0missing\0")
+    for path in global_inputs(site_path, content_dir, templates_dir):
+        digest.update(_entry(str(path), path))
+    # Code files by their path inside the packages: the same code gives the same key wherever it lives.
+    root = PACKAGES_ROOT if packages_root is None else packages_root
+    for path in code_files(root):
+        digest.update(_entry(path.relative_to(root).as_posix(), path))
     return digest.hexdigest()
+
+
+def _entry(name: str, path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # site.yml named but absent, or a file deleted while we walked
+        data = b"\0missing\0"
+    return f"{name}\0{len(data)}\0".encode() + data  # the length keeps file boundaries unambiguous
 
 
 def scan_partners(content_dir: Path) -> tuple[dict[str, FileStamp], bool]:

@@ -55,7 +55,7 @@ class Composed:
 
     def message(self) -> EmailMessage:
         """The message parsed back by the email package (previews, tests)."""
-        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value,unused-ignore]
 
 
 class CatalogError(ValueError):

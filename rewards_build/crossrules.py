@@ -8,14 +8,28 @@ Each check records problems on the Source it concerns, at the offending value. P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import phonenumbers
 
 from . import rules
-from .model import Benefit, Category, Content, OfferStatus, Partner, Program
-from .positions import dotted
+from .model import (
+    Activation,
+    Benefit,
+    Category,
+    Content,
+    OfferStatus,
+    OptOut,
+    Partner,
+    Program,
+    Revocation,
+    TeamContact,
+    TechnicalRequest,
+)
+from .positions import PathPart, dotted
 from .source import Source
+
+Path = tuple[PathPart, ...]  # where a value sits in its file: keys and indexes
 
 # Mail to a shared mailbox is read by nobody in particular: the program needs a person.
 SHARED_ALIASES = frozenset({
@@ -30,7 +44,7 @@ _DATE_LISTS = ("activations", "team_contacts", "technical_requests", "opt_outs",
 def check_dates(src: Source, today: dt.date) -> None:
     """Dates are real calendar days, and dates that record the past are not in the future."""
     data = src.data
-    places: list[tuple[tuple, str]] = []
+    places: list[tuple[Path, str]] = []
     for i, offer in enumerate(data.get("offers", ())):
         if "live_date" in offer:
             places.append((("offers", i, "live_date"), offer["live_date"]))
@@ -50,7 +64,7 @@ def check_dates(src: Source, today: dt.date) -> None:
                               "this date records something that already happened")
 
 
-def _name(path: tuple) -> str:
+def _name(path: Path) -> str:
     return dotted(path)
 
 
@@ -80,7 +94,7 @@ def check_program(src: Source, program: Program) -> None:
                                       f"'{program.languages[0]}'")
 
 
-def _check_translations(src: Source, base: tuple, translations: Iterable[str], program: Program) -> None:
+def _check_translations(src: Source, base: Path, translations: Iterable[str], program: Program) -> None:
     for lang in translations:
         if lang not in program.languages:
             src.problem((*base, "translations", lang), f"translations: language '{lang}' is not one of the program's "
@@ -127,7 +141,7 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
     _check_contacts(src, partner, program)
     offer_ids = {o.id for o in partner.offers}
 
-    def ref(path: tuple, offer_id: str | None, benefit_id: str | None) -> bool:
+    def ref(path: Path, offer_id: str | None, benefit_id: str | None) -> bool:
         ok = True
         if offer_id is not None and offer_id not in offer_ids:
             src.problem((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; offers: "
@@ -139,8 +153,10 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
             ok = False
         return ok
 
-    for key, entries in (("team_contacts", partner.team_contacts), ("technical_requests", partner.technical_requests),
-                         ("opt_outs", partner.opt_outs), ("revocations", partner.revocations)):
+    scoped: tuple[tuple[str, Sequence[TeamContact | TechnicalRequest | OptOut | Revocation]], ...] = (
+        ("team_contacts", partner.team_contacts), ("technical_requests", partner.technical_requests),
+        ("opt_outs", partner.opt_outs), ("revocations", partner.revocations))
+    for key, entries in scoped:
         for i, entry in enumerate(entries):
             ref((key, i), entry.offer, entry.benefit)
     for i, request in enumerate(partner.technical_requests):
@@ -217,13 +233,13 @@ def _phone_problem(text: str) -> str | None:
     return problem
 
 
-def _check_phone(src: Source, path: tuple, text: str) -> None:
+def _check_phone(src: Source, path: Path, text: str) -> None:
     problem = _phone_problem(text)
     if problem:
         src.problem(path, f"{_name(path)}: '{text}' {problem}")
 
 
-def _check_activation(src: Source, i: int, partner: Partner, activation, benefit: Benefit,
+def _check_activation(src: Source, i: int, partner: Partner, activation: Activation, benefit: Benefit,
                       standing: rules.TierStanding, program: Program) -> None:
     path = ("activations", i)
     offer = partner.offer(activation.offer)

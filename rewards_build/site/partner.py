@@ -4,7 +4,9 @@ alerts), its JSON, and its row in the partners index. States, tiers and escalati
 
 from __future__ import annotations
 
-from .. import wording
+from typing import Any
+
+from .. import rules, wording
 from ..model import Category, Contact, Offer, OwnerStatus, Partner
 from ..rules import (
     BenefitState,
@@ -20,6 +22,7 @@ from ..rules import (
 from . import labels, urls
 from .i18n import N_, Formatter
 from .pages import Site, chrome
+from .urls import Linker
 from .views import (
     Action,
     Alert,
@@ -119,7 +122,7 @@ def _owner(f: Formatter, offer: Offer) -> str:
     return offer.owner.name or f.gettext("Unknown")
 
 
-def _sponsorships(s: PartnerStanding, f: Formatter, link) -> tuple[Sponsorship, ...]:
+def _sponsorships(s: PartnerStanding, f: Formatter, link: Linker) -> tuple[Sponsorship, ...]:
     """Technical benefits with an amount at the company's tier (the same for all its offers)."""
     found: dict[str, Sponsorship] = {}
     for group in s.offers:
@@ -145,7 +148,7 @@ def _offer_name(p: Partner, offer_id: str | None) -> str:
     return o.name if o else (offer_id or "")
 
 
-def _tier(site: Site, s: PartnerStanding, f: Formatter, link) -> TierView:
+def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierView:
     t = s.tier
     percent = int(t.progress * 100)
     unlocks = tuple(Link(b.title_in(f.language), link.to(urls.benefit(b.id)))
@@ -162,14 +165,15 @@ def _tier(site: Site, s: PartnerStanding, f: Formatter, link) -> TierView:
                     t.next_tier.name if t.next_tier else "", f.money(t.needed_usd), percent, label, unlocks)
 
 
-def _group(site, s: PartnerStanding, f: Formatter, link, group, category: Category, edit: str, hint: str):
+def _group(site: Site, s: PartnerStanding, f: Formatter, link: Linker, group: rules.OfferBenefits,
+           category: Category, edit: str, hint: str) -> OfferBenefits:
     rows = tuple(_benefit_row(site, s, f, link, st, edit, hint) for st in group.statuses
                  if st.benefit.category is category)
     lt = group.offer.listing_type
     return OfferBenefits(group.offer.id, group.offer.name, f.gettext(labels.LISTING_TYPES[lt]), rows)
 
 
-def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link, st: BenefitStatus, edit: str,
+def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link: Linker, st: BenefitStatus, edit: str,
                  hint: str) -> BenefitRow:
     b = st.benefit
     within = site.content.program.timing.contact_within_days
@@ -259,7 +263,7 @@ def _button(site: Site, f: Formatter, button: wording.Button | None, edit: str, 
     return Action(f.gettext(_BUTTONS[button]), edit, hint)
 
 
-def _json(site: Site, s: PartnerStanding) -> dict:
+def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:
     t = s.tier
     return {
         "id": s.partner.id, "name": s.partner.name, "source": s.partner.source, "today": site.today.isoformat(),

@@ -6,7 +6,7 @@ Steps: generate N partners (bench/generate.py), load and validate them once per 
 then, each in a fresh process so that its peak memory is its own:
 - floor: plan, compose and serialise every message (the bytes that would go on the wire); no ledger,
   no network;
-- send: the real run (`notifier.command.notify`) against smtp-sink on loopback, with a fresh ledger:
+- send: the real run (`notifier.notify.notify`) against smtp-sink on loopback, with a fresh ledger:
   pending records, SMTP transactions through the connection pool, sent records;
 - re-plan: the same run again the same day, when everything is already sent (nothing must go out).
 Memory: RSS after loading the content, and the peak; the difference is what notifying costs.
@@ -50,8 +50,8 @@ def worker(kind: str, site_path: Path) -> dict[str, float]:
     """One measurement, in this (fresh) process. Loading is not timed."""
     import io
 
-    from notifier.command import Options, notify
     from notifier.compose import Composer
+    from notifier.notify import Options, notify
     from notifier.plan import History
     from notifier.produce import produce
     from rewards_build.pipeline import load_all

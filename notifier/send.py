@@ -60,28 +60,16 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class SendSettings:
-    host: str
-    port: int
-    tls: str = "none"  # none | starttls | implicit
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
-    connections: int = 2
-    rate_per_second: float = 50.0
-    retries: int = 3
-    backoff_seconds: float = 1.0  # first retry waits this long, then doubles
-    pipelining: bool = True  # used when the server advertises it
-    tls_context: ssl.SSLContext | None = field(default=None, repr=False)
+    """How to send: the server as site.yml configures it (`smtp`, declared once in
+    rewards_build/config.py), the pacing from site.yml's notifier section, and what is not in
+    site.yml at all: the password (from the environment), the backoff and a TLS context (tests)."""
 
-    @staticmethod
-    def of(smtp: SmtpConfig, password: str | None, rate: float, retries: int, **overrides: object) -> SendSettings:
-        values: dict[str, object] = {
-            "host": smtp.host, "port": smtp.port, "tls": smtp.tls, "user": smtp.user, "password": password,
-            "timeout": smtp.timeout_seconds, "connections": smtp.connections, "rate_per_second": rate,
-            "retries": retries, "pipelining": smtp.pipelining,
-        }
-        values.update(overrides)
-        return SendSettings(**values)  # type: ignore[arg-type]
+    smtp: SmtpConfig
+    rate_per_second: float
+    retries: int
+    password: str | None = field(default=None, repr=False)
+    backoff_seconds: float = 1.0  # first retry waits this long, then doubles
+    tls_context: ssl.SSLContext | None = field(default=None, repr=False)
 
 
 class RateLimit:
@@ -128,11 +116,11 @@ async def send_all(
     on_result: Callable[[Result], None],
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
-    """Send every job the iterator yields through `settings.connections` connections; report each
+    """Send every job the iterator yields through `settings.smtp.connections` connections; report each
     result (in completion order) through `on_result` as soon as the server has answered."""
     pool = _Pool(settings, on_result, sleep)
     queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=QUEUE)
-    workers = [asyncio.create_task(pool.worker(queue)) for _ in range(settings.connections)]
+    workers = [asyncio.create_task(pool.worker(queue)) for _ in range(settings.smtp.connections)]
     try:
         async for job in jobs:
             await queue.put(job)
@@ -200,9 +188,11 @@ class _Pool:
                 refused = await _transaction(link, job, upcoming)
                 return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), link
             except _Permanent as exc:
-                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), await _reset(link)
+                await _drop(link)
+                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), None
             except _Temporary as exc:
-                link = await _reset(link)
+                await _drop(link)
+                link = None
                 if attempts > self.settings.retries:
                     if exc.connect:
                         self.server_down = f"server unavailable: {exc.reply}"
@@ -212,15 +202,15 @@ class _Pool:
     async def _connect(self) -> _Link:
         """aiosmtplib connects, negotiates TLS and authenticates; the transactions then go
         pipelined when the server offers it (and the configuration allows), else one by one."""
-        s = self.settings
+        s, server = self.settings, self.settings.smtp
         smtp = aiosmtplib.SMTP(
-            hostname=s.host,
-            port=s.port,
-            timeout=s.timeout,
-            use_tls=s.tls == "implicit",
-            start_tls=s.tls == "starttls",
+            hostname=server.host,
+            port=server.port,
+            timeout=server.timeout_seconds,
+            use_tls=server.tls == "implicit",
+            start_tls=server.tls == "starttls",
             tls_context=s.tls_context,
-            username=s.user,
+            username=server.user,
             password=s.password,
         )
         try:
@@ -230,12 +220,12 @@ class _Pool:
                     await smtp.ehlo()
                 except SMTPHeloError:
                     await smtp.helo()
-            if s.pipelining and smtp.supports_extension("pipelining"):
-                return PipelinedConnection.take_over(smtp, s.timeout)
+            if server.pipelining and smtp.supports_extension("pipelining"):
+                return PipelinedConnection.take_over(smtp, server.timeout_seconds)
         except SMTPResponseException as exc:  # greeting, EHLO, STARTTLS or AUTH refused: not the message's fault
             raise _Temporary(f"{exc.code} {exc.message}", connect=True) from exc
         except (SMTPConnectError, SMTPTimeoutError, SMTPServerDisconnected, OSError) as exc:
-            raise _Temporary(f"cannot connect to {s.host}:{s.port}: {exc}", connect=True) from exc
+            raise _Temporary(f"cannot connect to {server.host}:{server.port}: {exc}", connect=True) from exc
         return OneByOne(smtp)
 
 
@@ -313,8 +303,7 @@ async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction
     return tuple(f"{r.recipient}: {r.code} {r.message}" for r in refused)
 
 
-async def _reset(link: _Link | None) -> None:
+async def _drop(link: _Link | None) -> None:
     """After any error the connection is dropped; the next message opens a fresh one."""
     if link is not None:
         await link.close()
-    return None

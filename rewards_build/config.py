@@ -1,61 +1,100 @@
-"""site.yml as typed configuration. The schema (schemas/site.schema.json) says what is allowed;
-this module turns a validated mapping into records with the defaults applied and paths resolved."""
+"""site.yml as typed configuration, each option declared once (the MkDocs way).
+
+Every option is one dataclass field below: its type, its default (if it has one) and its help text
+(`option(...)`). `site_config_from` fills the records generically from a mapping that already
+passed schemas/site.schema.json, so no default is written anywhere else in the code. The schema
+says which values are allowed; the defaults and descriptions it shows in editors are copies of the
+ones here, and tests/test_config.py fails when a copy differs from its declaration (or is missing).
+"""
+
+# `option(...)` returns a dataclasses.Field, as `field(...)` does; ruff cannot see through the
+# wrapper (better: extend-immutable-calls = ["rewards_build.config.option"] in pyproject.toml).
+# ruff: noqa: RUF009
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
+
+Tls = Literal["none", "starttls", "implicit"]
+
+
+def option(help: str, default: Any = dataclasses.MISSING, *, key: tuple[str, ...] | None = None,
+           parse: Callable[[Any], Any] | None = None) -> Any:
+    """One site.yml option: its help text, its default (none: required), where it sits in site.yml
+    when that is not under its own name, and how its text becomes the value (besides the type's own)."""
+    return dataclasses.field(default=default, metadata={"help": help, "key": key, "parse": parse})
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
 
 
 @dataclass(frozen=True, slots=True)
 class Mailbox:
-    email: str
-    name: str | None = None
+    email: str = option("The address.")
+    name: str | None = option("The display name shown beside the address.", None)
 
 
 @dataclass(frozen=True, slots=True)
 class SmtpConfig:
-    host: str
-    port: int
-    tls: str = "starttls"  # none | starttls | implicit
-    user: str | None = None
-    password_env: str | None = None  # the password itself never lives in a file
-    timeout_seconds: float = 30.0
-    connections: int = 2
-    pipelining: bool = True  # RFC 2920, used only when the server advertises it
+    host: str = option("The SMTP server's host name or address.")
+    port: int = option("The SMTP server's port (25, 587 with starttls, 465 with implicit).")
+    tls: Tls = option("none, starttls (upgrade after connecting) or implicit (TLS from the first byte).",
+                      "starttls")
+    user: str | None = option("The user name for AUTH; the password comes from password_env.", None)
+    password_env: str | None = option(
+        "The environment variable holding the SMTP password; the password itself never lives in a file.", None)
+    timeout_seconds: float = option("How long to wait for the server's reply to any command.", 30.0)
+    connections: int = option("SMTP connections used at once.", 2)
+    pipelining: bool = option(
+        "Send MAIL, RCPT and DATA together when the server advertises PIPELINING (RFC 2920)", True)
 
 
 @dataclass(frozen=True, slots=True)
 class NotifierConfig:
-    sender: Mailbox
-    smtp: SmtpConfig
-    ledger: Path
-    message_id_domain: str
-    outbox: Path
-    reply_to: Mailbox | None = None
-    rewards_team: Mailbox | None = None
-    unsubscribe_url: str | None = None
-    cadence_days: int = 14
-    reminder_interval_days: int = 7
-    reminders_before_escalation: int = 2
-    rate_limit_per_second: float = 50.0
-    retries: int = 3
+    sender: Mailbox = option("The From of every message.")
+    smtp: SmtpConfig = option("The mail server the notifier sends through.")
+    ledger: Path = option("The SQLite ledger of every message planned and sent, relative to site.yml.")
+    message_id_domain: str = option("The domain of every Message-ID, such as rewards.example.com.")
+    outbox: Path = option("Where `rewards notify --dry-run` writes its .eml files and index.html, relative to "
+                          "site.yml.", Path("_outbox"))
+    reply_to: Mailbox | None = option("Where partners' replies go.", None)
+    rewards_team: Mailbox | None = option("Copied when a reminder escalates.", None)
+    unsubscribe_url: str | None = option(
+        "The one-click unsubscribe address (List-Unsubscribe) in tip messages; partner and contact are appended.",
+        None)
+    cadence_days: int = option("At least this many days between two tips to the same contact.", 14)
+    reminder_interval_days: int = option("Days between two reminders of the same escalation.", 7)
+    reminders_before_escalation: int = option("Reminders sent before one also goes to the rewards team.", 2)
+    rate_limit_per_second: float = option("At most this many messages a second, over all connections.", 50.0)
+    retries: int = option("Retries of a message within one run after a temporary failure (4xx, disconnect, "
+                          "timeout), waiting longer each time.", 3)
 
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
-    path: Path  # the site.yml file itself
+    path: Path  # the site.yml file itself (not an option: where the options were read)
     root: Path  # the folder holding site.yml; relative paths start here
-    title: str
-    base_url: str  # always ends with "/"
-    content_dir: Path
-    templates_dir: Path
-    output_dir: Path
-    edit_url: str  # always ends with "/"
-    languages: tuple[str, ...]
-    mask_contacts: bool
-    notifier: NotifierConfig
+    title: str = option("The site's name, in every page title.")
+    base_url: str = option("Public address of the site; links in emails start here.", parse=_slash)
+    output_dir: Path = option("Where `rewards build` writes the site, relative to site.yml (--out overrides it).")
+    edit_url: str = option("Repository editor address; a content path is appended for 'edit this file' links.",
+                           parse=_slash)
+    languages: tuple[str, ...] = option("The site's and the mail's languages (BCP 47); the first is the default.")
+    notifier: NotifierConfig = option("The batch notifier: sender, SMTP server, ledger and pacing.")
+    content_dir: Path = option("The program's content (program.yml, benefits/, partners/, tips/, toolkit/), "
+                               "relative to site.yml.", Path("content"))
+    templates_dir: Path = option("The Jinja2 templates (site/ and email/), relative to site.yml.", Path("templates"))
+    mask_contacts: bool = option("Mask contact emails and phone numbers on the site (set false only for a private "
+                                 "site).", True, key=("privacy", "mask_contacts"))
 
     def edit_link(self, content_relative: str) -> str:
         """The repository editor's address for a content file, e.g. partners/contoso.yml."""
@@ -63,53 +102,58 @@ class SiteConfig:
         return self.edit_url + rel
 
 
-def _mailbox(data: dict[str, Any] | None) -> Mailbox | None:
-    return Mailbox(email=data["email"], name=data.get("name")) if data else None
+def options(cls: type[Any]) -> list[dataclasses.Field[Any]]:
+    """The site.yml options of a configuration record (its fields with help text), in order."""
+    return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
 
-def _slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
+def option_key(f: dataclasses.Field[Any]) -> tuple[str, ...]:
+    """Where an option sits in site.yml, relative to its record: ("cadence_days",), ("privacy", "mask_contacts")."""
+    key: tuple[str, ...] | None = f.metadata["key"]
+    return key or (f.name,)
 
 
-def site_config_from(data: dict[str, Any], path: Path) -> SiteConfig:
+def site_config_from(data: Mapping[str, Any], path: Path) -> SiteConfig:
     """Build the configuration from a mapping that already passed site.schema.json."""
     root = path.resolve().parent
-    n = data["notifier"]
-    smtp = n["smtp"]
-    notifier = NotifierConfig(
-        sender=_mailbox(n["sender"]),  # type: ignore[arg-type]
-        smtp=SmtpConfig(
-            host=smtp["host"],
-            port=smtp["port"],
-            tls=smtp.get("tls", "starttls"),
-            user=smtp.get("user"),
-            password_env=smtp.get("password_env"),
-            timeout_seconds=float(smtp.get("timeout_seconds", 30)),
-            connections=smtp.get("connections", 2),
-            pipelining=smtp.get("pipelining", True),
-        ),
-        ledger=root / n["ledger"],
-        message_id_domain=n["message_id_domain"],
-        outbox=root / n.get("outbox", "_outbox"),
-        reply_to=_mailbox(n.get("reply_to")),
-        rewards_team=_mailbox(n.get("rewards_team")),
-        unsubscribe_url=n.get("unsubscribe_url"),
-        cadence_days=n.get("cadence_days", 14),
-        reminder_interval_days=n.get("reminder_interval_days", 7),
-        reminders_before_escalation=n.get("reminders_before_escalation", 2),
-        rate_limit_per_second=float(n.get("rate_limit_per_second", 50)),
-        retries=n.get("retries", 3),
-    )
-    return SiteConfig(
-        path=path.resolve(),
-        root=root,
-        title=data["title"],
-        base_url=_slash(data["base_url"]),
-        content_dir=root / data.get("content_dir", "content"),
-        templates_dir=root / data.get("templates_dir", "templates"),
-        output_dir=root / data["output_dir"],
-        edit_url=_slash(data["edit_url"]),
-        languages=tuple(data["languages"]),
-        mask_contacts=data.get("privacy", {}).get("mask_contacts", True),
-        notifier=notifier,
-    )
+    return _fill(SiteConfig, data, root, {"path": path.resolve(), "root": root})
+
+
+def _fill(cls: type[T], data: Mapping[str, Any], root: Path, given: Mapping[str, Any] | None = None) -> T:
+    """A record from its part of site.yml: each option's value, or its declared default, as its type."""
+    hints = typing.get_type_hints(cls)
+    values = dict(given or {})
+    for f in options(cls):
+        raw = _lookup(data, option_key(f), f.default)
+        if raw is dataclasses.MISSING:
+            raise KeyError(f"site.yml: {'.'.join(option_key(f))} is required")  # the schema says so first
+        parse = f.metadata["parse"]
+        values[f.name] = _as(hints[f.name], parse(raw) if parse else raw, root)
+    return cls(**values)
+
+
+def _lookup(data: Mapping[str, Any], key: tuple[str, ...], default: Any) -> Any:
+    for part in key:
+        if not isinstance(data, Mapping) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def _as(kind: Any, value: Any, root: Path) -> Any:
+    """A site.yml value as the option's type: relative paths start at site.yml's folder."""
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin is types.UnionType:  # X | None
+        (kind,) = [k for k in typing.get_args(kind) if k is not type(None)]
+        origin = typing.get_origin(kind)
+    if kind is Path:
+        return root / value
+    if kind is float:
+        return float(value)
+    if origin is tuple:
+        return tuple(value)
+    if dataclasses.is_dataclass(kind):
+        return _fill(kind, value, root)  # type: ignore[arg-type]
+    return value

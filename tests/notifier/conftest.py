@@ -4,6 +4,7 @@ a handler that can be told to misbehave. Notify runs in a worker thread (it has 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 import io
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from notifier.command import Options, notify
+from notifier.notify import Options, notify
 from rewards_build.config import SiteConfig
 from rewards_build.model import Content
 
@@ -120,9 +121,13 @@ class RunResult:
     err: str
 
 
-async def run_notify(site: SiteConfig, content: Content, options: Options,
+async def run_notify(site: SiteConfig, content: Content, options: Options, timeout: float | None = None,
                      **send_overrides: object) -> RunResult:
-    """One notify run, as cron would start it, in a worker thread so the test loop keeps serving."""
+    """One notify run, as cron would start it, in a worker thread so the test loop keeps serving.
+    `timeout` is site.yml's smtp.timeout_seconds; the other overrides are SendSettings' own knobs."""
+    if timeout is not None:
+        smtp = dataclasses.replace(site.notifier.smtp, timeout_seconds=timeout)
+        site = dataclasses.replace(site, notifier=dataclasses.replace(site.notifier, smtp=smtp))
     out, err = io.StringIO(), io.StringIO()
     overrides = {"backoff_seconds": 0.01, **send_overrides}
     code = await asyncio.to_thread(notify, site, content, options, send_overrides=overrides, stdout=out, stderr=err)

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builders import TODAY, content, many_partners, site
 
-from notifier.command import Options, notify
+from notifier.notify import Options, notify
 
 
 def main() -> int:

@@ -16,8 +16,8 @@ import pytest
 from builders import TODAY, contact, content, many_partners, offer, partner, site
 from conftest import SENDING_PATHS, Handler, Server, ledger_rows, run_notify, start_server, states
 
-from notifier.command import Options
 from notifier.lock import RunLock, lock_path_for
+from notifier.notify import Options
 from rewards_build.model import OwnerStatus
 
 OPTIONS = Options(TODAY)
@@ -256,7 +256,7 @@ async def test_json_report_for_machines(smtp: Server, root: Path) -> None:
 async def test_status_shows_the_ledger_by_kind_and_state(smtp: Server, root: Path) -> None:
     import io
 
-    from notifier.command import show_status
+    from notifier.notify import show_status
 
     config = site(root, smtp.port)
     await run_notify(config, content(*many_partners(3), partner("nobody", contacts=())), OPTIONS)

@@ -15,8 +15,8 @@ from pathlib import Path
 from builders import TODAY, contact, content, many_partners, partner, site
 from conftest import Server, ledger_rows, run_notify
 
-from notifier.command import Options, notify
 from notifier.compose import Composer
+from notifier.notify import Options, notify
 from notifier.plan import History, plan
 from rewards_build.model import Activation, TeamContact
 
@@ -113,7 +113,7 @@ def test_the_command_line_dry_run_on_the_example_content(tmp_path: Path) -> None
 
 
 def test_status_with_no_ledger_says_so(tmp_path: Path) -> None:
-    from notifier.command import show_status
+    from notifier.notify import show_status
 
     out = io.StringIO()
     assert show_status(site(tmp_path), out) == 0

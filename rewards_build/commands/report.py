@@ -11,10 +11,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import rules
-from .clock import add_today_argument, today_from
-from .pipeline import load_all
-from .report import print_problems
+from .. import rules
+from ..clock import add_today_argument, today_from
+from ..pipeline import load_all
+from ..report import print_problems
+
+HELP = "validate, then print each partner's tier, unlocked benefits and escalations due"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

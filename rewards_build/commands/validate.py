@@ -9,9 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from .clock import add_today_argument, today_from
-from .pipeline import load_all
-from .report import FORMATS, print_problems
+from ..clock import add_today_argument, today_from
+from ..pipeline import load_all
+from ..report import FORMATS, print_problems
+
+HELP = "check content/ and site.yml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

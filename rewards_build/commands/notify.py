@@ -1,0 +1,46 @@
+"""`rewards notify`: plan and send program mail, for cron (the run itself: notifier/notify.py).
+
+Exit 0 everything due was sent; 1 something failed or is left pending; 2 configuration or content
+error (nothing sent); 3 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..clock import add_today_argument, today_from
+from ..pipeline import load_all
+from ..report import print_problems
+
+HELP = "plan and send program mail (for cron)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_today_argument(parser)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write .eml files and index.html to the outbox; send nothing, leave the ledger alone")
+    parser.add_argument("--outbox", type=Path, metavar="DIR", help="dry-run folder (default: notifier.outbox)")
+    parser.add_argument("--only", metavar="PARTNER", help="only this partner id")
+    parser.add_argument("--limit", type=int, metavar="N", help="at most N messages this run")
+    parser.add_argument("--status", action="store_true", help="show the ledger by kind and state, then exit")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    from notifier.notify import CONFIG_ERROR, Options, notify, show_status  # the mailer: only for this command
+
+    # 1. Load and validate the content; any problem means nothing is sent.
+    today = today_from(args)
+    result = load_all(Path(args.site), today)
+    if result.problems:
+        print_problems(result.problems, sys.stderr)
+        print(f"notify: {len(result.problems)} problem(s) in content or configuration; nothing sent", file=sys.stderr)
+    # 2. --status needs only site.yml; a run needs valid content too.
+    if result.config is not None and args.status:
+        return show_status(result.config, sys.stdout)
+    if result.config is None or result.content is None:
+        return CONFIG_ERROR
+    options = Options(today, args.dry_run, args.outbox, args.only, args.limit, args.json)
+    return notify(result.config, result.content, options)

@@ -19,6 +19,7 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
+from babel.units import format_unit
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -73,6 +74,13 @@ class Formatter:
 
     def gettext(self, message: str) -> str:
         return self.catalog.gettext(message)
+
+    def months(self, n: int) -> str:
+        """"6 months", "6개월": CLDR's own plural rules, so a program number reads right in each language."""
+        return str(format_unit(n, "duration-month", locale=self.language))
+
+    def days(self, n: int) -> str:
+        return str(format_unit(n, "duration-day", locale=self.language))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalog.ngettext(singular, plural, n)

@@ -15,10 +15,11 @@ LISTING_TYPES: dict[str, str] = {
     ListingType.TRANSACT: N_("Transact"),
 }
 
+# What each listing type gets. %(period)s: how long list and trial benefits last (program.yml).
 LISTING_TYPE_GETS: dict[str, str] = {
-    ListingType.LIST: N_("One-time benefits that expire six months after they unlock."),
+    ListingType.LIST: N_("One-time benefits that expire %(period)s after they unlock."),
     ListingType.TRIAL: N_("One-time benefits, with more guidance and press release support, "
-                          "that expire six months after they unlock."),
+                          "that expire %(period)s after they unlock."),
     ListingType.TRANSACT: N_("Evergreen benefits that grow with your billed sales, "
                              "to complete by the yearly deadline."),
 }

@@ -100,7 +100,8 @@ def home_page(site: Site, language: str) -> Page:
         for t in content.program.tiers
     )
     types = tuple(
-        ListingTypeRow(f.gettext(labels.LISTING_TYPES[lt]), f.gettext(labels.LISTING_TYPE_GETS[lt]),
+        ListingTypeRow(f.gettext(labels.LISTING_TYPES[lt]), f.gettext(labels.LISTING_TYPE_GETS[lt])
+                       % {"period": f.months(content.program.timing.list_trial_expiry_months)},
                        sum(1 for b in content.benefits.values() if lt in b.listing_types))
         for lt in ListingType
     )
@@ -109,7 +110,7 @@ def home_page(site: Site, language: str) -> Page:
         urls.output_file(urls.HOME, language, site.default), "home.html",
         HomeContext(c, content.program.program_year, tuple(f.gettext(s) for s in labels.STAGES.values()),
                     tiers, types, tips, link.to(urls.CATALOG), link.to(urls.PARTNERS),
-                    link.to(urls.TOOLKIT), link.to(urls.TIPS)),
+                    link.to(urls.TOOLKIT), link.to(urls.TIPS), f.days(content.program.timing.contact_within_days)),
     )
 
 

@@ -268,6 +268,7 @@ class HomeContext:
     partners_url: str
     toolkit_url: str
     tips_url: str
+    contact_within: str  # "7 days" (program.yml): the rewards team's promise after an activation
 
 
 @dataclass(frozen=True, slots=True)

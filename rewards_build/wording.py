@@ -33,7 +33,7 @@ class Button(StrEnum):
 @dataclass(frozen=True, slots=True)
 class EscalationWords:
     label: str  # the alert's heading and badge
-    action: str  # what the partner should do, in one sentence (report)
+    action: str  # what the partner should do, in one sentence (the report, in English; %(window)d: days)
     alert: str  # the site's alert: %(offer)s %(benefit)s %(benefits)s %(days)d %(date)s %(due)s
     button: Button | None  # what the alert offers to do, if anything
     urgent_button: Button | None = None  # instead of `button` once the escalation reaches level 2
@@ -42,38 +42,38 @@ class EscalationWords:
 ESCALATIONS: Mapping[EscalationKind, EscalationWords] = {
     EscalationKind.ASSIGN_CONTACT: EscalationWords(
         N_("Assign a marketing contact"),
-        N_("Assign a marketing contact: sales and marketing benefits cannot be activated without one."),
+        "Assign a marketing contact: sales and marketing benefits cannot be activated without one.",
         N_("An offer has been live since %(date)s and no marketing contact is assigned: "
            "no sales and marketing benefit can be activated."),
         Button.ASSIGN_CONTACT),
     EscalationKind.CONTACT_OVERDUE: EscalationWords(
         N_("Activation overdue for contact"),
-        N_("The rewards team has not contacted your marketing contact within the %(window)d days it promised; "
-           "reply to this reminder and the team will follow up."),
+        ("The rewards team has not contacted your marketing contact within the %(window)d days it promised; "
+         "reply to this reminder and the team will follow up."),
         N_("%(benefit)s (%(offer)s) was activated on %(date)s, %(days)d days ago, "
            "and the rewards team has not made contact yet."),
         Button.CHECK_CONTACT, urgent_button=Button.OPEN_TICKET),
     EscalationKind.FIND_OWNER: EscalationWords(
         N_("Find the offer owner"),
-        N_("Find out who owns the offer in your organisation: that owner holds the communication with the "
-           "rewards team and the next steps."),
+        ("Find out who owns the offer in your organisation: that owner holds the communication with the "
+         "rewards team and the next steps."),
         N_("%(offer)s has been live for %(days)d days with no message from the rewards team. "
            "Find out who owns the offer in your organisation: they hold the next steps."),
         Button.RECORD_OWNER),
     EscalationKind.OPEN_TICKET: EscalationWords(
         N_("Open a support ticket"),
-        N_("The offer's owner has left or is unknown: open a support ticket with marketplace publisher support."),
+        "The offer's owner has left or is unknown: open a support ticket with marketplace publisher support.",
         N_("%(offer)s has been live for %(days)d days with no message from the rewards team, "
            "and its owner is unknown or has left the company."),
         Button.OPEN_TICKET),
     EscalationKind.BENEFIT_EXPIRING: EscalationWords(
         N_("Benefit expiring soon"),
-        N_("Activate and use these benefits before they expire."),
+        "Activate and use these benefits before they expire.",
         N_("Benefits of %(offer)s expire on %(date)s, in %(days)d days: %(benefits)s."),
         Button.ACTIVATE),
     EscalationKind.TRANSACT_DEADLINE: EscalationWords(
         N_("Complete before the yearly deadline"),
-        N_("Complete this benefit before the yearly deadline."),
+        "Complete this benefit before the yearly deadline.",
         N_("%(benefit)s (%(offer)s) must be completed by %(date)s, in %(days)d days."),
         None),
 }

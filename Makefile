@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | cksum | cut -d
 # pip-tools writes the lock; pinned so that `make lock` itself is repeatable.
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint bench chromium lock test-latest clean
+.PHONY: run test lint bench chromium golden lock test-latest clean
 
 # A new lock means a new venv: installing over an old one would keep packages the lock dropped.
 $(STAMP): $(LOCK) pyproject.toml
@@ -42,10 +42,14 @@ chromium:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	# mypy joins lint once clean
+	$(BIN)/mypy
 
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
+
+# After an intended change to what users see: rewrite the golden trees, then review their diff.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden.regenerate
 
 # Refresh the lock to the newest versions pyproject.toml's ranges allow (for Python 3.11 on Linux).
 lock:

@@ -56,7 +56,7 @@ def _floor_chunk(files: list[str]) -> int:
 def run_floor(site_yml: Path, out: Path, jobs: int) -> dict:
     import yaml
 
-    from rewards_build.site.load import load_partners
+    from rewards_build.pipeline import load_config, load_content
     from rewards_build.site.pages import Site, global_pages, listing_pages
     from rewards_build.site.render import Renderer, page_bytes
 
@@ -68,10 +68,13 @@ def run_floor(site_yml: Path, out: Path, jobs: int) -> dict:
         for k, v in yaml.CSafeLoader.yaml_implicit_resolvers.items()
     }
     started = time.perf_counter()
-    shared = load_partners(site_yml, [], TODAY)  # program, benefits, tips, toolkit: ~60 small files
-    site = Site(shared.config, shared.content, TODAY)
-    renderer = Renderer(shared.config.templates_dir, site.languages)
-    files = sorted(f"partners/{p.name}" for p in (shared.config.content_dir / "partners").glob("*.yml"))
+    config, _ = load_config(site_yml)
+    assert config is not None
+    shared, _ = load_content(config.content_dir, TODAY, partner_files=[])  # program, benefits, tips, toolkit
+    assert shared is not None
+    site = Site(config, shared, TODAY)
+    renderer = Renderer(config.templates_dir, site.languages)
+    files = sorted(f"partners/{p.name}" for p in (config.content_dir / "partners").glob("*.yml"))
     _FLOOR.update(site=site, renderer=renderer, out=out, loader=StrDates)
     chunks = [files[i:i + 64] for i in range(0, len(files), 64)]
     with multiprocessing.get_context("fork").Pool(jobs) as pool:

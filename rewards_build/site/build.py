@@ -1,7 +1,8 @@
-"""`rewards build`: the whole build as one function, a straight list of steps.
+"""`rewards build`: the whole build as one function, a plan and then a straight list of steps.
 
-    fingerprint inputs -> decide what is stale -> load + validate -> collect pages -> render and
-    stage (in parallel) -> swap in atomically -> summarise
+    read site.yml -> plan (fingerprint the inputs, decide what is stale) -> load + validate ->
+    collect pages -> render and stage (in parallel) -> record the manifest -> swap in atomically ->
+    summarise
 
 See docs/site.md for how incrementality works and why it is safe.
 """
@@ -12,24 +13,49 @@ import datetime as dt
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from jinja2 import TemplateError
 
-from ..pipeline import load_config
+from ..config import SiteConfig
+from ..model import Content
+from ..pipeline import load_config, load_content, shown_path
 from ..problems import Problem
 from ..report import print_problems
 from . import i18n, inputs, urls, write
-from .load import load_everything, load_partners
 from .pages import Site, global_pages, listing_pages
 from .parallel import Progress, default_jobs, render_partners
 from .partner import partner_outputs
 from .render import Renderer, page_bytes
 from .views import Page
 
-FULL, PARTIAL, NOTHING = "full", "partial", "nothing"
+Row = dict[str, Any]  # a partners-index row as the manifest keeps it (JSON)
+
+
+class Mode(StrEnum):
+    FULL = "full"  # everything: first build, --clean, a global input changed, or a stray file in partners/
+    PARTIAL = "partial"  # only the partners whose files changed, appeared or went, and the listings
+    NOTHING = "nothing"  # up to date
+
+
+@dataclass(frozen=True, slots=True)
+class BuildPlan:
+    """What this build will do, decided from fingerprints alone, before any content is read."""
+
+    mode: Mode
+    out: Path
+    global_key: str  # the fingerprint of everything but the partner files
+    previous: inputs.Manifest  # what the last build was made from (empty for none, or with --clean)
+    stamps: dict[str, inputs.FileStamp]  # every partner file as it is now, by partner id
+    changed: tuple[str, ...]  # partner ids to load and render (every one on a full build)
+    removed: tuple[str, ...]  # partner ids whose files went (their outputs go too)
+
+    @property
+    def full(self) -> bool:
+        return self.mode is Mode.FULL
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +70,21 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What rendering put in the stage: the pages whose bytes changed, and every page counted."""
+
+    written: list[str]
+    total: int
+    rows: dict[str, Row]  # every partner's index row, by id
+    listing: list[Page]  # the pages listing partners (none when the rows did not change)
+
+
 def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bool = False,
           jobs: int | None = None, stream: TextIO = sys.stderr, progress: bool | None = None) -> BuildResult:
     started = time.perf_counter()
 
-    # 1. Read site.yml (validated) to know where content, templates and the output live.
+    # 1. Read site.yml (validated), once: where content, templates and the output live.
     config, problems = load_config(site_path)
     if config is None:
         print_problems(problems, stream)
@@ -60,144 +96,160 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
     with write.exclusive(out):
         write.sweep(out)
 
-        # 3. Fingerprint the inputs; read what the previous build was made from.
-        global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
-                                               i18n.catalogs_fingerprint(config.languages), today.isoformat())
-        previous = None if clean else inputs.Manifest.read(out)
-        scanned, strays = inputs.scan_partners(config.content_dir)
+        # 3. Plan: fingerprint the inputs, read what the previous build was made from, decide what is stale.
+        plan = plan_build(config, out, today, clean)
+        if plan.mode is Mode.NOTHING:
+            remember_stamps(plan)
+            return summarise(stream, BuildResult(0, plan.mode, out, seconds=time.perf_counter() - started),
+                             len(plan.previous.outputs) + len(plan.stamps) * (len(config.languages) + 1))
 
-        # 4. Decide what is stale: everything (first build, a global input changed, or a stray file in
-        #    partners/ that only a full load reports), some partners (their files changed, appeared
-        #    or went), or nothing at all.
-        if previous is None or previous.global_key != global_key or strays:
-            mode, stamps, changed, removed = FULL, inputs.hash_all(config.content_dir, scanned), sorted(scanned), []
-        else:
-            stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)
-            mode = PARTIAL if changed or removed else NOTHING
-        if mode == NOTHING:
-            if stamps != previous.partners:  # touched but identical files: remember the new times only
-                previous.partners = stamps
-                _write_manifest(out, previous)
-            return _summarise(stream, BuildResult(0, NOTHING, out, seconds=time.perf_counter() - started),
-                              len(previous.outputs) + len(stamps) * (len(config.languages) + 1))
-
-        # 5. Load and validate: all content, or the shared content plus the changed partner files.
-        if mode == FULL:
-            loaded = load_everything(site_path, today)
-        else:
-            owners = inputs.offer_owners(previous.offers, set(changed) | set(removed))
-            loaded = load_partners(site_path, [stamps[pid].rel for pid in changed], today, owners)
-        if loaded.problems or loaded.content is None or loaded.config is None:
-            print_problems(loaded.problems, stream)
-            print(f"rewards build: {len(loaded.problems)} problem(s); the site in {_shown(out)} was left as it was",
+        # 4. Load and validate: all content, or the shared content plus the changed partner files.
+        content, problems = load_planned(config, plan, today)
+        if content is None:
+            print_problems(problems, stream)
+            print(f"rewards build: {len(problems)} problem(s); the site in {shown_path(out)} was left as it was",
                   file=stream)
-            return BuildResult(2 if loaded.config_error else 1, mode, out, problems=loaded.problems)
-        site = Site(loaded.config, loaded.content, today)
-        partner_ids = [pid for pid in sorted(loaded.content.partners, key=lambda p: loaded.content.partners[p].source)]
+            return BuildResult(1, plan.mode, out, problems=problems)
+        site = Site(config, content, today)
 
-        # 6. Collect the pages that do not depend on any partner (full builds only).
-        shared: list[Page] = global_pages(site) + _assets(config.templates_dir) if mode == FULL else []
+        # 5. Collect the pages that depend on no partner (full builds only).
+        shared = collect_shared_pages(site) if plan.full else []
 
-        # 7. Render and stage everything; nothing in the live site changes yet.
-        write.sweep(out, deep=mode == FULL)
+        # 6. Render and stage everything, record what it was made from, then swap it in.
+        write.sweep(out, deep=plan.full)
         stage = write.Stage(out, f"{os.getpid()}-{time.time_ns()}")
-        bar = Progress(len(shared) + len(partner_ids) * (len(site.languages) + 1) + len(site.languages) + 1,
-                       stream, progress)
         try:
-            renderer = Renderer(config.templates_dir, site.languages)
-            written, total = _stage_pages(stage, renderer, shared), len(shared)
-            bar.advance(len(shared))
-            partner_written, fresh_rows, count = render_partners(
-                site, renderer, stage, partner_ids, jobs or default_jobs(), bar)
-            written += partner_written
-            total += count
-            rows = _rows(previous, fresh_rows, removed, stamps) if mode == PARTIAL else fresh_rows
-            if mode == PARTIAL and rows == previous.rows:  # the index and sitemap would come out the same
-                listing = []
-            else:
-                listing = listing_pages(site, [rows[pid] for pid in _by_file(rows, stamps)])
-            written += _stage_pages(stage, renderer, listing)
-            total += len(listing)
-            bar.advance(len(listing))
-
-            # 8. Record what this build was made from, then swap everything in.
-            shared_outputs = [p.output for p in shared + listing] if mode == FULL else previous.outputs
-            offers = {pid: ids for pid, ids in previous.offers.items() if pid not in removed} if mode == PARTIAL else {}
-            offers.update({pid: [o.id for o in p.offers] for pid, p in site.content.partners.items()})
-            manifest = inputs.Manifest(global_key, stamps, rows, shared_outputs, offers)
-            if stage.put(urls.MANIFEST, manifest.to_bytes()):
-                written.append(urls.MANIFEST)
-            stage.record(written)
-            if mode == PARTIAL:  # only removed partners leave files behind
-                obsolete = [o for pid in removed for o in partner_outputs(site, pid)]
-            else:
-                obsolete = _obsolete(site, previous, manifest) if previous else []
-            removed_files = stage.commit(obsolete)
+            staged = render_pages(stage, site, plan, shared, jobs or default_jobs(), stream, progress)
+            manifest = stage_manifest(stage, site, plan, shared, staged)
+            removed_files = stage.commit(obsolete_outputs(site, plan, manifest))
         except (OSError, TemplateError) as error:
             stage.abort()
-            bar.close()
-            print(f"rewards build: {type(error).__name__}: {error}; the site in {_shown(out)} was left as it was",
+            print(f"rewards build: {type(error).__name__}: {error}; the site in {shown_path(out)} was left as it was",
                   file=stream)
-            return BuildResult(1, mode, out, problems=[])
+            return BuildResult(1, plan.mode, out, problems=[])
         except BaseException:
             stage.abort()
             raise
-        bar.close()
 
-        # 9. Summarise in one line.
-        pages_written = len([w for w in written if w != urls.MANIFEST])
-        return _summarise(stream, BuildResult(0, mode, out, pages_written, total - pages_written, removed_files,
-                                              time.perf_counter() - started), total)
+        # 7. Summarise in one line.
+        pages_written = len(staged.written)
+        return summarise(stream, BuildResult(0, plan.mode, out, pages_written, staged.total - pages_written,
+                                             removed_files, time.perf_counter() - started), staged.total)
+
+
+def plan_build(config: SiteConfig, out: Path, today: dt.date, clean: bool) -> BuildPlan:
+    """Everything is stale on a first or --clean build, when a global input changed, or when a stray
+    file sits in partners/ (only a full load reports it); else the partners whose files changed, or nothing."""
+    global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
+                                           i18n.catalogs_fingerprint(config.languages), today.isoformat())
+    previous = (None if clean else inputs.Manifest.read(out)) or inputs.Manifest()
+    scanned, strays = inputs.scan_partners(config.content_dir)
+    if previous.global_key != global_key or strays:
+        return BuildPlan(Mode.FULL, out, global_key, previous, inputs.hash_all(config.content_dir, scanned),
+                         tuple(sorted(scanned)), ())
+    stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)
+    mode = Mode.PARTIAL if changed or removed else Mode.NOTHING
+    return BuildPlan(mode, out, global_key, previous, stamps, tuple(changed), tuple(removed))
+
+
+def remember_stamps(plan: BuildPlan) -> None:
+    """Nothing to render; files touched but identical: the manifest remembers their new times only."""
+    if plan.stamps == plan.previous.partners:
+        return
+    stage = write.Stage(plan.out, f"{os.getpid()}-{time.time_ns()}")
+    manifest = replace(plan.previous, partners=plan.stamps)
+    stage.record([urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else [])
+    stage.commit()
+
+
+def load_planned(config: SiteConfig, plan: BuildPlan, today: dt.date) -> tuple[Content | None, list[Problem]]:
+    """All content, or the shared content and only the changed partner files. On a partial load the
+    offer ids of the partners not read come from the manifest, so the rule across partners (an offer
+    id belongs to one partner) holds on a one-partner rebuild as it does on a full one."""
+    if plan.full:
+        return load_content(config.content_dir, today)
+    owners = inputs.offer_owners(plan.previous.offers, set(plan.changed) | set(plan.removed))
+    return load_content(config.content_dir, today, partner_files=[plan.stamps[pid].rel for pid in plan.changed],
+                        offer_owners=owners)
+
+
+def collect_shared_pages(site: Site) -> list[Page]:
+    """The pages that depend on content and configuration but on no partner, and the assets."""
+    folder = site.config.templates_dir / "site" / "assets"
+    assets = [Page(urls.ASSETS + path.relative_to(folder).as_posix(), None, path.read_bytes())
+              for path in sorted(folder.rglob("*")) if path.is_file()]
+    return global_pages(site) + assets
+
+
+def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page], jobs: int, stream: TextIO,
+                 progress: bool | None) -> Staged:
+    """Render and stage the shared pages, every loaded partner's pages and, when the rows changed,
+    the listings; nothing in the live site changes yet."""
+    partners = site.content.partners
+    partner_ids = sorted(partners, key=lambda pid: partners[pid].source)
+    bar = Progress(len(shared) + len(partner_ids) * (len(site.languages) + 1) + len(site.languages) + 1,
+                   stream, progress)
+    try:
+        renderer = Renderer(site.config.templates_dir, site.languages)
+        written = _stage_pages(stage, renderer, shared)
+        bar.advance(len(shared))
+        partner_written, fresh_rows, count = render_partners(site, renderer, stage, partner_ids, jobs, bar)
+        written += partner_written
+        rows = fresh_rows if plan.full else _merge_rows(plan, fresh_rows)
+        if not plan.full and rows == plan.previous.rows:  # the index and sitemap would come out the same
+            listing = []
+        else:
+            listing = listing_pages(site, [rows[pid] for pid in _by_file(rows, plan.stamps)])
+        written += _stage_pages(stage, renderer, listing)
+        bar.advance(len(listing))
+    finally:
+        bar.close()
+    return Staged(written, len(shared) + count + len(listing), rows, listing)
+
+
+def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page],
+                   staged: Staged) -> inputs.Manifest:
+    """What this build was made from, staged with the pages (and so swapped in with them)."""
+    outputs = [p.output for p in shared + staged.listing] if plan.full else plan.previous.outputs
+    offers = {} if plan.full else {pid: ids for pid, ids in plan.previous.offers.items() if pid not in plan.removed}
+    offers.update({pid: [o.id for o in p.offers] for pid, p in site.content.partners.items()})
+    manifest = inputs.Manifest(plan.global_key, plan.stamps, staged.rows, outputs, offers)
+    changed = [urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else []
+    stage.record(staged.written + changed)
+    return manifest
+
+
+def obsolete_outputs(site: Site, plan: BuildPlan, now: inputs.Manifest) -> list[str]:
+    """Files the previous build made that this one does not: on a partial build, only removed partners'."""
+    if not plan.full:
+        return [o for pid in plan.removed for o in partner_outputs(site, pid)]
+    before = set(plan.previous.outputs) | {o for pid in plan.previous.partners for o in partner_outputs(site, pid)}
+    after = set(now.outputs) | {o for pid in now.partners for o in partner_outputs(site, pid)} | {urls.MANIFEST}
+    return sorted(before - after)
+
+
+def summarise(stream: TextIO, result: BuildResult, total: int) -> BuildResult:
+    out = shown_path(result.out) if result.out is not None else "?"
+    if result.mode == Mode.NOTHING:
+        print(f"rewards build: {out} is up to date ({total} outputs); nothing written "
+              f"in {result.seconds:.2f} s", file=stream)
+    else:
+        print(f"rewards build: {result.mode} build of {out}: {result.written} files written, "
+              f"{result.unchanged} unchanged, {result.removed} removed in {result.seconds:.2f} s", file=stream)
+    return result
 
 
 def _stage_pages(stage: write.Stage, renderer: Renderer, pages: list[Page]) -> list[str]:
     return [page.output for page in pages if stage.put(page.output, page_bytes(renderer, page))]
 
 
-def _assets(templates_dir: Path) -> list[Page]:
-    folder = templates_dir / "site" / "assets"
-    return [Page(urls.ASSETS + path.relative_to(folder).as_posix(), None, path.read_bytes())
-            for path in sorted(folder.rglob("*")) if path.is_file()]
-
-
-def _rows(previous, fresh: dict, removed: list[str], stamps) -> dict:
-    rows = {pid: row for pid, row in previous.rows.items() if pid not in removed and pid in stamps}
+def _merge_rows(plan: BuildPlan, fresh: dict[str, Row]) -> dict[str, Row]:
+    """The previous build's rows of the partners still there, with the re-rendered ones."""
+    rows = {pid: row for pid, row in plan.previous.rows.items() if pid not in plan.removed and pid in plan.stamps}
     rows.update(fresh)
     return rows
 
 
-def _by_file(rows: dict, stamps: dict[str, inputs.FileStamp]) -> list[str]:
+def _by_file(rows: dict[str, Row], stamps: dict[str, inputs.FileStamp]) -> list[str]:
     """Partners in file-name order, as a clean build lists them."""
     return sorted(rows, key=lambda pid: stamps[pid].rel if pid in stamps else pid)
-
-
-def _obsolete(site: Site, previous: inputs.Manifest, now: inputs.Manifest) -> list[str]:
-    before = set(previous.outputs) | {o for pid in previous.partners for o in partner_outputs(site, pid)}
-    after = set(now.outputs) | {o for pid in now.partners for o in partner_outputs(site, pid)} | {urls.MANIFEST}
-    return sorted(before - after)
-
-
-def _write_manifest(out: Path, manifest: inputs.Manifest) -> None:
-    stage = write.Stage(out, f"{os.getpid()}-{time.time_ns()}")
-    stage.record([urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else [])
-    stage.commit()
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def _summarise(stream: TextIO, result: BuildResult, total: int) -> BuildResult:
-    if result.mode == NOTHING:
-        print(f"rewards build: {_shown(result.out)} is up to date ({total} outputs); nothing written "
-              f"in {result.seconds:.2f} s", file=stream)
-    else:
-        print(f"rewards build: {result.mode} build of {_shown(result.out)}: {result.written} files written, "
-              f"{result.unchanged} unchanged, {result.removed} removed in {result.seconds:.2f} s", file=stream)
-    return result
-
-
-

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -71,10 +73,12 @@ def test_invalid_site_config_is_a_usage_error(mini: Path) -> None:
                           "address\n")
 
 
-def test_bad_today_is_a_usage_error() -> None:
-    run = rewards("validate", "--today", "24/11/2026")
+@pytest.mark.parametrize("command", ["validate", "report", "build", "serve", "notify"])
+def test_bad_today_is_the_same_usage_error_for_every_command(command: str) -> None:
+    run = rewards(command, "--today", "24/11/2026")
     assert run.returncode == 2
-    assert "expected a date YYYY-MM-DD, found '24/11/2026'" in run.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"rewards {command}: error: argument --today: expected a date YYYY-MM-DD, found '24/11/2026'")
 
 
 def test_report_shows_tier_unlocked_benefits_and_escalations() -> None:

@@ -138,8 +138,10 @@ def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple
         base = content_dir / folder
         if not base.is_dir():
             continue
-        only = kind == "partner" and partner_files is not None
-        paths = [content_dir / rel for rel in sorted(partner_files)] if only else sorted(base.iterdir())  # type: ignore[arg-type]
+        if kind == "partner" and partner_files is not None:
+            paths = [content_dir / rel for rel in sorted(partner_files)]
+        else:
+            paths = sorted(base.iterdir())
         for path in paths:
             if path.name.startswith("."):
                 continue

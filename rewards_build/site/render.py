@@ -1,60 +1,31 @@
-"""Rendering: one Jinja environment per language (gettext installed), Markdown sanitized by nh3.
+"""Rendering: one Jinja environment per language (gettext installed), Markdown sanitized by sanitize.py.
 
 Templates hold markup only; every value they show was computed in pages.py and is escaped here by
-autoescape. The only HTML that reaches a page unescaped is Markdown output that went through nh3.
+autoescape. The only HTML that reaches a page unescaped is Markdown output that went through the sanitizer.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-import markdown
-import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
+from ..sanitize import markdown_to_html
 from .i18n import translations
 
 TEMPLATE_SUBDIR = "site"
 
-# What content Markdown may produce; everything else (script, style, iframes, event handlers,
-# style attributes, javascript: and data: URLs) is removed by nh3.
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
-    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"},
-    "td": {"align"},
-    "th": {"align"},
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
 
-
-@functools.lru_cache(maxsize=2048)
 def markdown_html(text: str) -> Markup:
-    """Markdown to HTML, then sanitized: a <script>, an onerror or a javascript: link never survives."""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    clean = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    return Markup(clean)
+    """Content Markdown as page HTML: sanitized by the one policy the site and the mail share."""
+    return Markup(markdown_to_html(text))
 
 
 class StaticGettext(Extension):

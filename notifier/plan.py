@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rewards_build.config import NotifierConfig
 from rewards_build.model import Contact, Content, Partner, Tip
-from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, ReminderPolicy, assess, reminder_level
+from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, reminder_level
 
 TIP = "tip"
 
@@ -252,13 +252,9 @@ def _reminder(
     return _reminder_item(config, key, esc, number, today)
 
 
-def reminder_policy(config: NotifierConfig) -> ReminderPolicy:
-    return ReminderPolicy(config.reminder_interval_days, config.reminders_before_escalation)
-
-
 def _reminder_item(config: NotifierConfig, key: Key, esc: Escalation, number: int, on: dt.date) -> Item:
     """The level is the rules' (`reminder_level`), which the site shows too."""
-    return Item(key, escalation=esc, reminder=number, level=reminder_level(esc, on, reminder_policy(config)))
+    return Item(key, escalation=esc, reminder=number, level=reminder_level(esc, on, config.reminders))
 
 
 def _group(

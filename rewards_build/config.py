@@ -7,10 +7,6 @@ says which values are allowed; the defaults and descriptions it shows in editors
 ones here, and tests/test_config.py fails when a copy differs from its declaration (or is missing).
 """
 
-# `option(...)` returns a dataclasses.Field, as `field(...)` does; ruff cannot see through the
-# wrapper (better: extend-immutable-calls = ["rewards_build.config.option"] in pyproject.toml).
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
 import dataclasses
@@ -20,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+from .rules.escalations import ReminderPolicy
 
 T = TypeVar("T")
 
@@ -77,6 +75,11 @@ class NotifierConfig:
     rate_limit_per_second: float = option("At most this many messages a second, over all connections.", 50.0)
     retries: int = option("Retries of a message within one run after a temporary failure (4xx, disconnect, "
                           "timeout), waiting longer each time.", 3)
+
+    @property
+    def reminders(self) -> ReminderPolicy:
+        """The reminder policy, which decides an escalation's level on the site and in the mail alike."""
+        return ReminderPolicy(self.reminder_interval_days, self.reminders_before_escalation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,12 @@ notifier use (tier, unlocked benefits, escalations due), all from `rules.assess`
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections import Counter
 from pathlib import Path
 
-from .. import rules
+from .. import rules, wording
 from ..clock import add_today_argument, today_from
 from ..pipeline import load_all
 from ..report import print_problems
@@ -27,7 +28,8 @@ def _money(amount: int) -> str:
     return f"${amount:,}"
 
 
-def describe(standing: rules.PartnerStanding) -> list[str]:
+def describe(standing: rules.PartnerStanding, today: dt.date, reminders: rules.ReminderPolicy,
+             window: int) -> list[str]:
     partner, tier = standing.partner, standing.tier
     if tier.tier is None:
         head = "no live offer yet"
@@ -48,7 +50,9 @@ def describe(standing: rules.PartnerStanding) -> list[str]:
             lines.append(f"    unlocked, ready to activate: {', '.join(unlocked)}")
     for esc in standing.escalations:
         about = " ".join(x for x in (esc.offer_id, esc.benefit_id) if x)
-        lines.append(f"  ! {esc.kind.value} (level {esc.level}){' ' + about if about else ''}: {esc.action}")
+        level = rules.reminder_level(esc, today, reminders)  # the level the site and the mail show
+        action = wording.ESCALATIONS[esc.kind].action % {"window": window}
+        lines.append(f"  ! {esc.kind.value} (level {level}){' ' + about if about else ''}: {action}")
     return lines
 
 
@@ -58,14 +62,15 @@ def run(args: argparse.Namespace) -> int:
     if result.problems:
         print_problems(result.problems, sys.stderr)
         return 2 if result.config_error else 1
-    content = result.content
-    assert content is not None
+    content, config = result.content, result.config
+    assert content is not None and config is not None
     print(f"Marketplace Rewards {content.program.program_year}, as of {today.isoformat()}: "
           f"{len(content.partners)} partners, {len(content.benefits)} benefits\n")
     due = 0
     for partner in content.partners.values():
         standing = rules.assess(content, partner, today)
         due += len(standing.escalations)
-        print("\n".join(describe(standing)) + "\n")
+        print("\n".join(describe(standing, today, config.notifier.reminders,
+                                  content.program.timing.contact_within_days)) + "\n")
     print(f"{due} escalation(s) due")
     return 0

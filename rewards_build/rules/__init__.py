@@ -24,7 +24,6 @@ from .benefits import (
 from .escalations import ReminderPolicy, escalations, reminder_level
 from .optouts import opted_out_of_all, opted_out_offers
 from .states import (
-    ACTIONS,
     BenefitState,
     BenefitStatus,
     Escalation,
@@ -38,7 +37,7 @@ from .states import (
 from .tiers import add_months, benefits_unlocked_at, billed_sales, next_deadline, quantity_at, tier_standing
 
 __all__ = [
-    "ACTIONS", "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "Locks",
+    "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "Locks",
     "OfferBenefits", "PartnerStanding", "ReminderPolicy", "TierStanding", "add_months", "applies_to", "assess",
     "benefit_status", "benefits_unlocked_at", "billed_sales", "condition_locks", "effective_listing_type",
     "escalations", "locks", "needs_contact", "next_deadline", "offer_benefits", "opted_out_of_all",

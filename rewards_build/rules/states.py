@@ -52,21 +52,6 @@ class EscalationKind(StrEnum):
     TRANSACT_DEADLINE = "transact-deadline"  # activated transact benefit not completed by the deadline
 
 
-# What the partner should do about each escalation (English; the site and the mail translate by kind).
-ACTIONS: dict[EscalationKind, str] = {
-    EscalationKind.ASSIGN_CONTACT: "Assign a marketing contact: sales and marketing benefits cannot be activated "
-                                   "without one.",
-    EscalationKind.CONTACT_OVERDUE: "The rewards team has not contacted your marketing contact within the week "
-                                    "it promised; reply to this reminder and the team will follow up.",
-    EscalationKind.FIND_OWNER: "Find out who owns the offer in your organisation: that owner holds the "
-                               "communication with the rewards team and the next steps.",
-    EscalationKind.OPEN_TICKET: "The offer's owner has left or is unknown: open a support ticket with "
-                                "marketplace publisher support.",
-    EscalationKind.BENEFIT_EXPIRING: "Activate and use these benefits before they expire.",
-    EscalationKind.TRANSACT_DEADLINE: "Complete this benefit before the yearly deadline.",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class TierStanding:
     tier: Tier | None  # None: no live offer yet
@@ -112,10 +97,6 @@ class Escalation:
     offer_id: str | None = None
     benefit_id: str | None = None  # set when the escalation is about one benefit
     benefits: tuple[str, ...] = ()  # every benefit concerned (several for an offer's expiring benefits)
-
-    @property
-    def action(self) -> str:
-        return ACTIONS[self.kind]
 
     @property
     def key(self) -> str:

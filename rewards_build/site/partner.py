@@ -14,7 +14,6 @@ from ..rules import (
     Escalation,
     LockReason,
     PartnerStanding,
-    ReminderPolicy,
     assess,
     benefits_unlocked_at,
     reminder_level,
@@ -242,8 +241,7 @@ def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: st
 
 def _level(site: Site, e: Escalation) -> int:
     """The level the mail has reached too (the reminder policy is the notifier's, in site.yml)."""
-    n = site.config.notifier
-    return reminder_level(e, site.today, ReminderPolicy(n.reminder_interval_days, n.reminders_before_escalation))
+    return reminder_level(e, site.today, site.config.notifier.reminders)
 
 
 _BUTTONS: dict[wording.Button, str] = {

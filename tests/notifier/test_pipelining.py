@@ -15,7 +15,7 @@ import pytest
 from builders import TIPS, TODAY, content, many_partners, partner, site
 from conftest import Server, ledger_rows, run_notify, states
 
-from notifier.command import Options
+from notifier.notify import Options
 from notifier.pipelining import wire_form
 
 OPTIONS = Options(TODAY)

@@ -285,7 +285,24 @@ def test_escalation_key_is_stable_and_names_its_cause() -> None:
     later = rules.assess(CONTENT, p, TODAY + dt.timedelta(days=3)).escalations[0]
     assert first.key == later.key == "contact-overdue:acme:app:blog:2026-11-16"
     assert first.days == 8 and later.days == 11
-    assert "rewards team" in first.action
+
+
+def test_every_escalation_kind_has_its_words_for_the_site_the_report_and_the_mail() -> None:
+    from notifier.compose import PACKAGED_TEMPLATES, Catalog
+    from rewards_build import wording
+
+    assert set(wording.ESCALATIONS) == set(rules.EscalationKind)
+    Catalog(PACKAGED_TEMPLATES / "strings")  # refuses to start when English lacks a kind's words
+
+
+def test_mail_without_words_for_a_kind_refuses_to_start(tmp_path) -> None:
+    from notifier.compose import PACKAGED_TEMPLATES, Catalog, CatalogError
+
+    english = (PACKAGED_TEMPLATES / "strings" / "en.yml").read_text(encoding="utf-8")
+    (tmp_path / "en.yml").write_text("\n".join(line for line in english.splitlines()
+                                               if not line.startswith("find-owner.body")), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"find-owner\.body"):
+        Catalog(tmp_path)
 
 
 

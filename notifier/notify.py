@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from rewards_build import clock
 from rewards_build.config import NotifierConfig, SiteConfig
 from rewards_build.model import Content
 
@@ -96,7 +97,7 @@ def notify(
     site: SiteConfig,
     content: Content,
     options: Options,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    now: Callable[[], dt.datetime] = clock.now,
     send_overrides: Mapping[str, Any] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,

@@ -18,5 +18,14 @@ def add_today_argument(parser: argparse.ArgumentParser) -> None:
                         help="the date to judge the program by (default: today)")
 
 
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def now() -> dt.datetime:
+    """The wall clock in UTC (a message's Date header)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def today_from(args: argparse.Namespace) -> dt.date:
-    return args.today or dt.date.today()
+    return args.today or today()

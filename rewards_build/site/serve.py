@@ -18,6 +18,7 @@ from typing import Any
 
 from watchfiles import watch
 
+from .. import clock
 from ..pipeline import load_config
 from ..report import print_problems
 from .build import build
@@ -96,7 +97,7 @@ def serve(site_path: Path, *, today: dt.date | None, out: Path | None, host: str
 
     def rebuild() -> bool:
         # The real date is read at this edge, at each rebuild (a server left running overnight moves on).
-        return build(site_path, today or dt.date.today(), out=root, jobs=jobs, stream=sys.stderr).exit_code == 0
+        return build(site_path, today or clock.today(), out=root, jobs=jobs, stream=sys.stderr).exit_code == 0
 
     if not rebuild() and not root.exists():
         return 1

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import phonenumbers
 
-from . import rules
+from . import mailsafe, rules
 from .model import (
     Activation,
     Benefit,
@@ -30,13 +30,6 @@ from .positions import PathPart, dotted
 from .source import Source
 
 Path = tuple[PathPart, ...]  # where a value sits in its file: keys and indexes
-
-# Mail to a shared mailbox is read by nobody in particular: the program needs a person.
-SHARED_ALIASES = frozenset({
-    "abuse", "admin", "administrator", "billing", "contact", "enquiries", "hello", "help", "hostmaster", "info",
-    "inquiries", "mail", "marketing", "no-reply", "noreply", "do-not-reply", "donotreply", "office", "partners",
-    "postmaster", "sales", "support", "team", "webmaster", "hr", "jobs", "careers", "press", "media", "news",
-})
 
 _DATE_LISTS = ("activations", "team_contacts", "technical_requests", "opt_outs", "revocations")
 
@@ -117,12 +110,14 @@ def check_benefit(src: Source, benefit: Benefit, program: Program) -> None:
             if tier_id not in tier_ids:
                 src.problem(("quantity", "by_tier", tier_id), f"quantity.by_tier: no tier '{tier_id}' in program.yml",
                             at_key=True)
+    _check_titles(src)
     if benefit.delivery.value == "request-form" and not benefit.request_form_url:
         src.problem(("delivery",), "delivery: a benefit asked for with a request form needs a request_form_url")
     _check_translations(src, (), benefit.translations, program)
 
 
 def check_tip(src: Source, tiers: Iterable[str], translations: Iterable[str], program: Program) -> None:
+    _check_titles(src)
     tier_ids = {t.id for t in program.tiers}
     for i, tier_id in enumerate(src.data.get("tiers", ())):
         if tier_id not in tier_ids:
@@ -137,6 +132,8 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
     program, benefits = content.program, content.benefits
     if partner.id != src.stem:
         src.problem(("id",), f"id: '{partner.id}' must equal the file name '{src.stem}'")
+    _check_header_text(src, ("name",), partner.name)
+    _check_address(src, ("account_email",), partner.account_email)
     _check_offers(src, partner, offer_owners)
     _check_contacts(src, partner, program)
     offer_ids = {o.id for o in partner.offers}
@@ -173,6 +170,7 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
 def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str]) -> None:
     for i, offer in enumerate(partner.offers):
         path = ("offers", i)
+        _check_header_text(src, (*path, "name"), offer.name)
         owner = offer_owners.setdefault(offer.id, partner.id)
         if owner != partner.id:
             src.problem((*path, "id"), f"offers[{i}].id: offer id '{offer.id}' is already used by partner '{owner}'; "
@@ -198,13 +196,15 @@ def _check_contacts(src: Source, partner: Partner, program: Program) -> None:
     for i, contact in enumerate(partner.contacts):
         path = ("marketing_contacts", i)
         email = contact.email.lower()
-        local = email.split("@", 1)[0]
+        alias = mailsafe.shared_alias(contact.email)
+        _check_address(src, (*path, "email"), contact.email)
+        _check_header_text(src, (*path, "name"), contact.name)
         if email == partner.account_email.lower():
             src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is the Partner Center "
                                           "account email; the marketing contact needs a different, personal address")
-        elif local in SHARED_ALIASES or local.split("+", 1)[0] in SHARED_ALIASES:
+        elif alias is not None:
             src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is a shared alias "
-                                          f"({local}@); mail to shared mailboxes is lost: give a person's address")
+                                          f"({alias}@); mail to shared mailboxes is lost: give a person's address")
         if email in seen:
             src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is listed twice")
         seen.add(email)
@@ -217,6 +217,28 @@ def _check_contacts(src: Source, partner: Partner, program: Program) -> None:
 
 
 _phone_cache: dict[str, str | None] = {}
+
+
+def _check_header_text(src: Source, path: Path, text: str | None) -> None:
+    """Names and titles that reach a mail header (To, Subject)."""
+    problem = mailsafe.header_text_problem(text) if text else None
+    if problem:
+        src.problem(path, f"{_name(path)}: {problem}")
+
+
+def _check_address(src: Source, path: Path, addr_spec: str) -> None:
+    problem = mailsafe.address_problem(addr_spec)
+    if problem:
+        src.problem(path, f"{_name(path)}: {addr_spec} {problem}")
+
+
+def _check_titles(src: Source) -> None:
+    """A benefit's or tip's title, in every language, reaches mail subjects."""
+    _check_header_text(src, ("title",), src.data.get("title"))
+    translations = src.data.get("translations")
+    for lang, words in (translations.items() if isinstance(translations, dict) else ()):
+        if isinstance(words, dict) and isinstance(words.get("title"), str):
+            _check_header_text(src, ("translations", lang, "title"), words["title"])
 
 
 def _phone_problem(text: str) -> str | None:

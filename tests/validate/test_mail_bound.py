@@ -1,0 +1,75 @@
+"""Content that reaches a mail header is refused at validation, field by field, with the same parser
+and the same rules the mailer applies again before the wire (rewards_build/mailsafe.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rewards_build.pipeline import load_all
+from tests.conftest import TODAY
+
+ACME = "content/partners/acme.yml"
+INJECTION = "=?utf-8?q?A=2E_Datum=0D=0ABcc=3A_victim=40evil.example?="
+ENCODED = ("contains '=?', which mail programs read as the start of an encoded word (RFC 2047) and could decode "
+           "into new header lines; write the text without '=?'")
+DOTS = ("is not an address mail programs accept: a dot cannot start or end the part before @, or follow a dot")
+
+
+def replace(old: str, new: str, path: str = ACME) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"fixture has no {old!r}"
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return change
+
+
+QUOTED = f'"{INJECTION}"'
+# Every field whose text reaches a header: the partner's and offers' names (subjects), contacts' names (To),
+# benefit and tip titles in every language (subjects).
+HEADER_BOUND = [
+    ("partner name", replace("name: Acme Software", f"name: {QUOTED}"), f"{ACME}:2:7: name: {ENCODED}"),
+    ("offer name", replace("name: Acme App", f"name: {QUOTED}"), f"{ACME}:7:11: offers[0].name: {ENCODED}"),
+    ("contact name", replace("name: Bo Contact", f"name: {QUOTED}"),
+     f"{ACME}:20:11: marketing_contacts[0].name: {ENCODED}"),
+    ("benefit title", replace("title: Marketplace blog feature", f"title: {QUOTED}", "content/benefits/blog-feature.yml"),
+     f"content/benefits/blog-feature.yml:2:8: title: {ENCODED}"),
+    ("benefit title in Korean", replace("ko: {title: 마케팅 툴킷}", f"ko: {{title: {QUOTED}}}",
+                                        "content/benefits/toolkit.yml"),
+     f"content/benefits/toolkit.yml:8:15: translations.ko.title: {ENCODED}"),
+    ("tip title", replace("title: Put your core value in the offer name", f"title: {QUOTED}",
+                          "content/tips/offer-name.md"),
+     f"content/tips/offer-name.md:2:8: title: {ENCODED}"),
+    ("tip title in Korean", replace("order: 1\n", f"order: 1\ntranslations:\n  ko: {{title: {QUOTED}, body: 본문}}\n",
+                                    "content/tips/offer-name.md"),
+     f"content/tips/offer-name.md:6:15: translations.ko.title: {ENCODED}"),
+]
+
+ADDRESSES = [
+    ("leading dot", replace("email: bo@acme.test", "email: .bo@acme.test"),
+     f"{ACME}:21:12: marketing_contacts[0].email: .bo@acme.test {DOTS}"),
+    ("trailing dot", replace("email: bo@acme.test", "email: bo.@acme.test"),
+     f"{ACME}:21:12: marketing_contacts[0].email: bo.@acme.test {DOTS}"),
+    ("two dots", replace("email: bo@acme.test", "email: bo..contact@acme.test"),
+     f"{ACME}:21:12: marketing_contacts[0].email: bo..contact@acme.test {DOTS}"),
+    ("account email", replace("account_email: pc-admin@acme.test", "account_email: pc..admin@acme.test"),
+     f"{ACME}:4:16: account_email: pc..admin@acme.test {DOTS}"),
+    ("alias with underscore", replace("email: bo@acme.test", "email: no_reply@acme.test"),
+     f"{ACME}:21:12: marketing_contacts[0].email: no_reply@acme.test is a shared alias (noreply@); mail to shared "
+     "mailboxes is lost: give a person's address"),
+    ("mailer daemon", replace("email: bo@acme.test", "email: Mailer-Daemon@acme.test"),
+     f"{ACME}:21:12: marketing_contacts[0].email: Mailer-Daemon@acme.test is a shared alias (mailerdaemon@); mail to "
+     "shared mailboxes is lost: give a person's address"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [c[1:] for c in HEADER_BOUND + ADDRESSES],
+                         ids=[c[0] for c in HEADER_BOUND + ADDRESSES])
+def test_what_would_reach_a_header_is_refused_where_it_is_written(
+        mini: Path, change: Callable[[Path], None], expected: str) -> None:
+    change(mini)
+    result = load_all(Path("site.yml"), TODAY)
+    assert [str(p) for p in result.problems] == [expected]

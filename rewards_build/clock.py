@@ -5,12 +5,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+# The days --today may name. The rules add months and years to dates (benefit expiry, the next
+# transact deadline, escalation windows), and Python's dates end at 9999-12-31, so a day near either
+# end of the calendar would fail deep inside a rule; a program year far outside this century is a
+# typo anyway. The range is documented in docs/notifier.md and pinned by tests/validate/test_cli.py.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
 
 def parse_day(text: str) -> dt.date:
+    """`--today`: a date YYYY-MM-DD between FIRST_DAY and LAST_DAY, or argparse's usage error (exit 2)."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{day.isoformat()} is outside the dates this program handles ({FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 def add_today_argument(parser: argparse.ArgumentParser) -> None:

@@ -117,3 +117,71 @@ def test_an_option_left_out_takes_its_declared_default(tmp_path: Path) -> None:
 def test_sending_holds_the_smtp_options_instead_of_copying_them() -> None:
     copied = {f.name for f in dataclasses.fields(SendSettings)} & {f.name for f in dataclasses.fields(SmtpConfig)}
     assert copied == set()
+
+
+# --- every number in site.yml is finite and in a sane range -------------------------------------------
+# YAML reads .nan, .inf and 1e400 as floats. jsonschema-rs refuses NaN, but the pure-Python validator
+# that explains a refusal accepts it for "number" (every comparison with NaN is false), so a file
+# could be "invalid" and explained by nothing, i.e. pass. Each value below must be one located problem.
+
+REPO = SCHEMA_PATH.parents[2]
+NUMBERS = ["notifier.smtp.port", "notifier.smtp.timeout_seconds", "notifier.smtp.connections",
+           "notifier.cadence_days", "notifier.reminder_interval_days", "notifier.reminders_before_escalation",
+           "notifier.rate_limit_per_second", "notifier.retries"]
+
+
+def _site_with(tmp_path: Path, dotted_key: str, text: str) -> Path:
+    import yaml
+
+    data = yaml.safe_load((REPO / "site.yml").read_text(encoding="utf-8"))
+    data["content_dir"] = str(REPO / "content")
+    data["templates_dir"] = str(REPO / "templates")
+    *parents, last = dotted_key.split(".")
+    node = data
+    for part in parents:
+        node = node[part]
+    node[last] = "@VALUE@"
+    path = tmp_path / "site.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False).replace("'@VALUE@'", text), encoding="utf-8")
+    return path
+
+
+def test_every_number_option_is_covered() -> None:
+    kinds = {d.name: d.kind for d in DECLARED}
+    assert sorted(n for n, k in kinds.items() if k in (int, float)) == sorted(NUMBERS)
+
+
+@pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf", "1.0e+400"])
+@pytest.mark.parametrize("key", NUMBERS)
+def test_a_number_that_is_not_finite_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    from rewards_build.pipeline import load_config
+
+    config, problems = load_config(_site_with(tmp_path, key, value))
+    assert config is None, f"{key}: {value} was accepted"
+    assert problems and all(p.message.startswith(f"{key}: ") for p in problems), problems
+    assert any("nan" in p.message or "inf" in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("notifier.smtp.timeout_seconds", "0.001", "at least 1"),
+    ("notifier.smtp.timeout_seconds", "601", "at most 600"),
+    ("notifier.rate_limit_per_second", "0.0001", "at least 0.1"),
+    ("notifier.rate_limit_per_second", "1.0e+300", "at most 100000"),
+])
+def test_a_number_out_of_its_range_is_refused(tmp_path: Path, key: str, value: str, words: str) -> None:
+    from rewards_build.pipeline import load_config
+
+    config, problems = load_config(_site_with(tmp_path, key, value))
+    assert config is None
+    [problem] = problems
+    assert problem.message.startswith(f"{key}: found the number ") and problem.message.endswith(words)
+
+
+def test_nan_is_refused_with_a_message_that_says_why(tmp_path: Path) -> None:
+    from rewards_build.pipeline import load_config
+
+    _, problems = load_config(_site_with(tmp_path, "notifier.smtp.timeout_seconds", ".nan"))
+    [problem] = problems
+    assert problem.message == ("notifier.smtp.timeout_seconds: expected a finite number, found the number nan "
+                               "(YAML reads the unquoted .nan as the number nan; if you mean the text, quote it: "
+                               '".nan")')

@@ -101,3 +101,21 @@ def test_report_refuses_invalid_content(mini: Path) -> None:
     assert run.returncode == 1
     assert run.stdout == ""
     assert run.stderr.startswith("content/partners/acme.yml:2:1: YAML syntax error")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"])
+@pytest.mark.parametrize("command", ["validate", "report", "build", "notify"])
+def test_today_outside_the_supported_range_is_a_usage_error(command: str, day: str) -> None:
+    run = rewards(command, "--today", day)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"rewards {command}: error: argument --today: {day} is outside the dates this program handles "
+        "(2000-01-01 to 2099-12-31)")
+
+
+@pytest.mark.parametrize("day", ["2000-01-01", "2099-12-31"])
+def test_the_first_and_last_supported_days_are_accepted(day: str) -> None:
+    from rewards_build.clock import parse_day
+
+    assert parse_day(day).isoformat() == day

@@ -6,13 +6,25 @@ cancelled (left pending, and its cause was fixed before it could go out).
 
 WAL journal, one short transaction per state change. synchronous=NORMAL: a committed change
 survives the process being killed (kill -9); only a power loss can take back the last commits.
+
+The ledger is trusted only after it proves itself: it must exist and not be empty (a missing or
+truncated ledger would make every message due go out again), pass SQLite's own `quick_check`, and
+carry this program's application_id and tables. Anything else is a `LedgerError`, whose message
+says what happened and how to proceed. Every SQLite error while reading or writing becomes one too.
+
+The recovery journal (`<ledger>.unrecorded`, see `Journal`) holds what the server accepted or refused
+for good while the ledger could not record it; the next run applies it before planning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +57,54 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+APPLICATION_ID = 0x52574C47  # "RWLG", stamped on every ledger this program creates (PRAGMA application_id)
+COLUMNS = {  # what a ledger's tables must hold (a ledger made before application_id existed is checked by these)
+    "items": {"kind", "partner", "contact", "subject", "period", "message_id", "state", "planned_on",
+              "settled_on", "sent_at", "reply", "attempts"},
+    "runs": {"id", "today", "started_at", "finished_at", "sent", "failed", "pending", "exit_code"},
+}
+BUSY_SECONDS = 10.0  # how long a write waits for another program's lock on the ledger before giving up
+
+class LedgerError(Exception):
+    """The ledger cannot be trusted or written; the message says what happened and how to proceed."""
+
+
+def _sqlite_words(exc: sqlite3.Error, path: Path) -> str:
+    name = "_".join(str(getattr(exc, "sqlite_errorname", "")).split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+    meaning = {
+        "SQLITE_BUSY": "it is locked by another program",
+        "SQLITE_LOCKED": "it is locked by another program",
+        "SQLITE_FULL": "the disk is full",
+        "SQLITE_NOTADB": "it is not an SQLite database",
+        "SQLITE_CORRUPT": "it is damaged",
+        "SQLITE_READONLY": "it cannot be written (read-only file or folder)",
+        "SQLITE_IOERR": "the disk reported an I/O error",
+        "SQLITE_CANTOPEN": "it cannot be opened",
+        "SQLITE_PERM": "permission denied",
+    }.get(name)
+    hint = {
+        "SQLITE_BUSY": f"; notify runs take {path.name}.lock first, so it is another program: find it with "
+                       f"`fuser {path}`, let it finish, and run again",
+        "SQLITE_FULL": "; free some space on that disk and run again",
+        "SQLITE_NOTADB": f". {_restore_hint(path)}",
+        "SQLITE_CORRUPT": f". {_restore_hint(path)}",
+    }.get(name, "")
+    return (f"{meaning} (SQLite: {exc})" if meaning else f"SQLite: {exc}") + hint
+
+
+@contextmanager
+def _guard(path: Path, doing: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise LedgerError(f"the ledger {path} could not {doing}: {_sqlite_words(exc, path)}") from exc
+
+
+def _restore_hint(path: Path) -> str:
+    return (f"Restore {path} from a backup and run again; or, to start a new ledger knowing that every message "
+            f"already sent will be sent again, move it aside and run `rewards notify --init-ledger`")
+
+
 @dataclass(frozen=True, slots=True)
 class StatusRow:
     kind: str
@@ -53,51 +113,129 @@ class StatusRow:
 
 
 class Ledger:
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
+        self.path = path
 
     @staticmethod
-    def open(path: Path) -> Ledger:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, timeout=10)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
-        return Ledger(db)
+    def create(path: Path, busy_seconds: float = BUSY_SECONDS) -> Ledger:
+        """A new, empty ledger (the first run). Refuses a path where anything exists already."""
+        if path.exists() or path.is_symlink():
+            raise LedgerError(f"a ledger already exists at {path}; --init-ledger only creates a new one. "
+                              "Remove --init-ledger from the command (and from any cron line)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the folder of the ledger {path}: {exc.strerror}") from exc
+        with _guard(path, "be created"):
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rwc", uri=True, isolation_level=None,
+                                 timeout=busy_seconds)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("BEGIN IMMEDIATE")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.close()
+                raise
+        return Ledger(db, path)
+
+    @staticmethod
+    def open(path: Path, busy_seconds: float = BUSY_SECONDS) -> Ledger:
+        """An existing ledger, for a run: checked (see `check`) before anything is read from it."""
+        _require_present(path)
+        with _guard(path, "be opened"):
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
+                                 timeout=busy_seconds)
+        ledger = Ledger(db, path)
+        try:
+            ledger.check()  # before anything is changed: a file that is not our ledger is left exactly as found
+            with _guard(path, "be opened"):
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            if ledger._application_id() == 0:  # made before application_id was stamped; its tables matched
+                with _guard(path, "be written"):
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            db.close()
+            raise
+        return ledger
 
     @staticmethod
     def open_read_only(path: Path) -> Ledger | None:
-        """For dry runs and --status: never creates or changes the file."""
+        """For dry runs and --status: never creates or changes the file. None when there is none."""
         if not path.exists():
             return None
-        return Ledger(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None))
+        _require_present(path)
+        with _guard(path, "be opened"):
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        ledger = Ledger(db, path)
+        try:
+            ledger.check()
+        except BaseException:
+            db.close()
+            raise
+        return ledger
+
+    def check(self) -> None:
+        """SQLite's quick_check, then: is this our ledger (application_id and tables)?"""
+        with _guard(self.path, "be read"):
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise LedgerError(f"the ledger {self.path} is damaged (SQLite's quick_check: {'; '.join(problems)}); "
+                              f"nothing was sent. {_restore_hint(self.path)}")
+        app = self._application_id()
+        with _guard(self.path, "be read"):
+            tables = {name: {c[1] for c in self.db.execute(f"PRAGMA table_info({name})")}
+                      for (name,) in self.db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+        ours = all(columns <= tables.get(table, set()) for table, columns in COLUMNS.items())
+        if app not in (0, APPLICATION_ID) or not ours:
+            found = ", ".join(sorted(tables)) or "no tables"
+            raise LedgerError(f"{self.path} is an SQLite database but not a notify ledger (application_id {app:#x}, "
+                              f"{found}); nothing was sent. Check notifier.ledger in site.yml, or "
+                              f"{_restore_hint(self.path)[0].lower()}{_restore_hint(self.path)[1:]}")
+
+    def _application_id(self) -> int:
+        with _guard(self.path, "be read"):
+            return int(self.db.execute("PRAGMA application_id").fetchone()[0])
 
     def close(self) -> None:
         self.db.close()
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def history(self) -> History:
-        rows = self.db.execute(
-            "SELECT kind, partner, contact, subject, period, state, message_id, coalesce(settled_on, planned_on)"
-            " FROM items WHERE state != 'cancelled'"
-        )
-        days: dict[str, dt.date] = {}  # a few distinct days: parse each once
-        return History.from_rows(
-            (kind, partner, contact, subject, period, state, message_id,
-             days.get(day) or days.setdefault(day, dt.date.fromisoformat(day)))
-            for kind, partner, contact, subject, period, state, message_id, day in rows
-        )
+    def history(self, settled: Mapping[str, str] | None = None) -> History:
+        """Every item not cancelled; `settled` (Message-ID -> state, from the recovery journal) overrides
+        the state of items still pending here (a dry run reads the journal without applying it)."""
+        settled = settled or {}
+        with _guard(self.path, "be read"):
+            rows = self.db.execute(
+                "SELECT kind, partner, contact, subject, period, state, message_id, coalesce(settled_on, planned_on)"
+                " FROM items WHERE state != 'cancelled'"
+            ).fetchall()
+            days: dict[str, dt.date] = {}  # a few distinct days: parse each once
+            return History.from_rows(
+                (kind, partner, contact, subject, period,
+                 settled.get(message_id, state) if state == "pending" else state, message_id,
+                 days.get(day) or days.setdefault(day, dt.date.fromisoformat(day)))
+                for kind, partner, contact, subject, period, state, message_id, day in rows
+            )
 
     def status(self) -> list[StatusRow]:
-        rows = self.db.execute("SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state")
+        with _guard(self.path, "be read"):
+            rows = self.db.execute(
+                "SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state").fetchall()
         return [StatusRow(*row) for row in rows]
 
     # --- writing (each call is one committed transaction) ----------------------------------------
 
     def record_pending(self, batch: Iterable[tuple[str, Iterable[Key]]], today: dt.date) -> None:
         """Before any SMTP transaction: every key of every message in the batch, with its Message-ID."""
-        with self._transaction():
+        with self._transaction("record messages as pending"):
             for message_id, keys in batch:
                 self.db.executemany(
                     "INSERT INTO items (kind, partner, contact, subject, period, message_id, state, planned_on)"
@@ -112,10 +250,11 @@ class Ledger:
         """A message re-sent after an interrupted run may carry fewer items than when it was first
         recorded (a cause fixed since): the items it no longer carries are cancelled, not sent."""
         keep = {_key_row(k) for k in keys}
-        rows = self.db.execute(
-            "SELECT kind, partner, contact, subject, period FROM items WHERE message_id = ? AND state = 'pending'",
-            (message_id,),
-        ).fetchall()
+        with _guard(self.path, "be read"):
+            rows = self.db.execute(
+                "SELECT kind, partner, contact, subject, period FROM items WHERE message_id = ? AND state = 'pending'",
+                (message_id,),
+            ).fetchall()
         return self.cancel(Key(*row) for row in rows if tuple(row) not in keep)
 
     def mark_sent(self, message_id: str, at: dt.datetime, today: dt.date, reply: str | None = None) -> None:
@@ -126,7 +265,7 @@ class Ledger:
 
     def mark_attempted(self, message_id: str, reply: str, attempts: int) -> None:
         """Still pending after this run's retries: keep the last reply for the next run to read."""
-        with self._transaction():
+        with self._transaction("record a reply"):
             self.db.execute(
                 "UPDATE items SET reply = ?, attempts = attempts + ? WHERE message_id = ? AND state = 'pending'",
                 (reply, attempts, message_id),
@@ -136,7 +275,7 @@ class Ledger:
         """Pending items that planning no longer produces (their cause was fixed): cancelled."""
         rows = [_key_row(k) for k in keys]
         before = self.db.total_changes
-        with self._transaction():
+        with self._transaction("record cancelled messages"):
             self.db.executemany(
                 "UPDATE items SET state = 'cancelled' WHERE kind = ? AND partner = ? AND contact = ?"
                 " AND subject = ? AND period = ? AND state = 'pending'",
@@ -144,15 +283,29 @@ class Ledger:
             )
         return self.db.total_changes - before
 
+    def apply(self, entries: Iterable[JournalEntry]) -> int:
+        """The recovery journal's results, in one transaction: each message still pending becomes what
+        the server said (sent or failed). Returns how many messages changed."""
+        changed = 0
+        with self._transaction("record the recovery journal"):
+            for e in entries:
+                cursor = self.db.execute(
+                    "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
+                    " WHERE message_id = ? AND state = 'pending'",
+                    (e.state, e.today, e.at, e.reply, e.message_id),
+                )
+                changed += 1 if cursor.rowcount else 0
+        return changed
+
     def start_run(self, today: dt.date, at: dt.datetime) -> int:
-        with self._transaction():
+        with self._transaction("record the start of the run"):
             cursor = self.db.execute(
                 "INSERT INTO runs (today, started_at) VALUES (?, ?)", (today.isoformat(), at.isoformat())
             )
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, at: dt.datetime, sent: int, failed: int, pending: int, code: int) -> None:
-        with self._transaction():
+        with self._transaction("record the end of the run"):
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, sent = ?, failed = ?, pending = ?, exit_code = ? WHERE id = ?",
                 (at.isoformat(), sent, failed, pending, code, run_id),
@@ -160,26 +313,145 @@ class Ledger:
 
     def _settle(self, message_id: str, state: str, at: dt.datetime, today: dt.date, reply: str | None) -> None:
         # One statement is one transaction (autocommit): committed when execute returns.
-        self.db.execute(
-            "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
-            " WHERE message_id = ? AND state = 'pending'",
-            (state, today.isoformat(), at.isoformat(), reply, message_id),
-        )
+        with _guard(self.path, f"record a message as {state}"):
+            self.db.execute(
+                "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
+                " WHERE message_id = ? AND state = 'pending'",
+                (state, today.isoformat(), at.isoformat(), reply, message_id),
+            )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.db)
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; an SQLite error becomes a LedgerError."""
+        with _guard(self.path, doing):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    with suppress(sqlite3.Error):  # the first error is the one worth reporting
+                        self.db.execute("ROLLBACK")
+                raise
 
 
 def _key_row(k: Key) -> tuple[str, str, str, str, str]:
     return (k.kind, k.partner, k.contact, k.subject, k.period)
 
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+def _require_present(path: Path) -> None:
+    """A ledger file that exists but holds nothing is a ledger whose history was lost (truncated or replaced)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger {path}: {exc.strerror}; nothing was sent") from exc
+    if size == 0:
+        raise LedgerError(f"the ledger {path} is empty (0 bytes): it was truncated or replaced, and the history of "
+                          f"what was sent is gone. Planning from nothing would send every message again, so nothing "
+                          f"was sent. {_restore_hint(path)}")
 
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+# --- the recovery journal ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    message_id: str
+    state: str  # sent or failed: what the server said
+    today: str  # the run's --today
+    at: str  # when (wall clock, ISO 8601)
+    reply: str | None
+
+
+class Journal:
+    """`<ledger>.unrecorded`: what the server said about messages whose result the ledger could not record.
+
+    Reserved (RESERVED bytes of zeros, allocated on disk) under the run lock before the first message is
+    sent, so that writing to it still works when the disk has filled up since; written one line of JSON
+    per message, each forced to disk (fsync) before the run goes on. A run that ends with nothing written
+    removes it. The next run applies it to the ledger under the lock, before planning, then removes it;
+    a dry run reads it without applying it. So a message accepted by the server is never sent again
+    because the ledger could not say so."""
+
+    RESERVED = 64 * 1024
+
+    def __init__(self, path: Path, fd: int):
+        self.path = path
+        self._fd = fd
+        self._offset = 0
+        self.written = 0
+
+    @staticmethod
+    def path_for(ledger: Path) -> Path:
+        return ledger.with_name(ledger.name + ".unrecorded")
+
+    @staticmethod
+    def read(path: Path) -> list[JournalEntry]:
+        """The entries of a journal left by an earlier run (none when there is no file)."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LedgerError(f"cannot read the recovery journal {path}: {exc.strerror}; nothing was sent") from exc
+        entries = []
+        for line in data.rstrip(b"\0").splitlines():
+            try:
+                entries.append(JournalEntry(**json.loads(line)))
+            except (ValueError, TypeError):
+                continue  # a line cut short by a crash while it was written: its message is still pending
+        return entries
+
+    @staticmethod
+    def reserve(ledger: Path) -> Journal:
+        """This run's journal, allocated now (while there is room) and empty."""
+        path = Journal.path_for(ledger)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.posix_fallocate(fd, 0, Journal.RESERVED)
+                os.fsync(fd)
+                _fsync_folder(path.parent)
+            except BaseException:
+                os.close(fd)
+                raise
+        except OSError as exc:
+            raise LedgerError(f"cannot reserve the recovery journal {path} ({exc.strerror}); nothing was sent. "
+                              "Free some space on that disk and run again") from exc
+        return Journal(path, fd)
+
+    def write(self, entry: JournalEntry) -> None:
+        """One result, on disk (fsync) when this returns; OSError when even that is impossible."""
+        line = json.dumps(dataclasses.asdict(entry), ensure_ascii=True).encode() + b"\n"
+        os.pwrite(self._fd, line, self._offset)
+        os.fsync(self._fd)
+        self._offset += len(line)
+        self.written += 1
+
+    def close(self) -> None:
+        """Closed; removed when nothing was written (the usual case), kept for the next run otherwise."""
+        os.close(self._fd)
+        if not self.written:
+            self.path.unlink(missing_ok=True)
+
+
+def apply_journal(ledger: Ledger) -> int:
+    """Under the run lock, before planning: an earlier run's journal into the ledger, then removed."""
+    path = Journal.path_for(ledger.path)
+    entries = Journal.read(path)
+    changed = ledger.apply(entries) if entries else 0
+    path.unlink(missing_ok=True)
+    return changed
+
+
+def journal_overrides(ledger_path: Path) -> dict[str, str]:
+    """Message-ID -> state from a journal not yet applied (for a dry run and --status, which never write)."""
+    return {e.message_id: e.state for e in Journal.read(Journal.path_for(ledger_path))}
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

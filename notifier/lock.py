@@ -25,10 +25,15 @@ class RunLock:
     def __init__(self, path: Path):
         self.path = path
         self._fd: int | None = None
+        self.existed = False  # the lock file was there before: a run has used this ledger's folder before
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            self.existed = True
+            fd = os.open(self.path, os.O_RDWR, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

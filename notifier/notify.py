@@ -8,8 +8,15 @@ Kill-safety: a message is recorded pending (with its Message-ID, committed) befo
 command, and recorded sent only after the server's reply. A run killed at any moment, run again,
 sends each message once, except at most the one in flight, and that one with the same Message-ID.
 
+The ledger is trusted only after it proves itself (notifier/ledger.py): a missing ledger where runs
+have been before, an empty, damaged or foreign one, or one locked by another program stops the run
+before anything is sent. If the ledger stops accepting writes in the middle of a run, the run stops
+sending at once; what the server said about the messages already handed to it goes to the recovery
+journal (`<ledger>.unrecorded`), which the next run records in the ledger before planning.
+
 Exit codes (for cron): 0 everything due was sent; 1 something failed or is left pending;
-2 configuration or content error (nothing sent); 3 another run holds the lock.
+2 configuration, content, ledger or outbox error (the run refused, or stopped: see the message);
+3 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,15 +40,23 @@ from rewards_build.config import NotifierConfig, SiteConfig
 from rewards_build.model import Content
 
 from .compose import Composer
-from .ledger import Ledger
+from .ledger import BUSY_SECONDS, Journal, JournalEntry, Ledger, LedgerError, apply_journal, journal_overrides
 from .lock import LockHeld, RunLock, lock_path_for
-from .outbox import Outbox
+from .outbox import Outbox, OutboxError
 from .plan import History, Key, PlanOptions
 from .produce import Prepared, produce, started
 from .send import Job, Outcome, Result, SendSettings, send_all
 
 OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
 PENDING_BATCH = 100  # messages recorded pending in one transaction, just before they are sent
+
+
+class NewLedger(StrEnum):
+    """When a run may create the ledger (a missing ledger where history is expected is never silent)."""
+
+    REFUSE = "refuse"  # `rewards notify`: the ledger must exist; creating it is `--init-ledger`'s job
+    CREATE = "create"  # `rewards notify --init-ledger`: the first run creates it (and refuses an existing one)
+    IF_NO_TRACE = "if-no-trace"  # the Python API's default (tests): create it unless a run has been here before
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +69,7 @@ class Options:
     only: str | None = None
     limit: int | None = None
     json: bool = False
+    new_ledger: NewLedger = NewLedger.IF_NO_TRACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +95,18 @@ class Report:
     cancelled: int = 0
     outbox: str | None = None
     problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
+    stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
 
     @property
     def exit_code(self) -> int:
+        if self.stopped:
+            return CONFIG_ERROR
         return UNFINISHED if self.failed or self.pending else OK
 
     def summary(self) -> str:
+        if self.stopped:
+            return (f"notify {self.today}: stopped, {self.sent} sent before it stopped" if not self.dry_run
+                    else f"notify {self.today}: dry run stopped, {self.planned} message(s) planned")
         if self.dry_run:
             return f"notify {self.today}: dry run, {self.planned} message(s) written to {self.outbox}"
         return (f"notify {self.today}: {self.planned} due, {self.sent} sent, {self.failed} failed, "
@@ -101,8 +125,10 @@ def notify(
     send_overrides: Mapping[str, Any] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    ledger_busy_seconds: float = BUSY_SECONDS,
 ) -> int:
-    """One run. The clock and the sending knobs that are not in site.yml (backoff, TLS context) can be injected."""
+    """One run. The clock, the sending knobs that are not in site.yml (backoff, TLS context) and how long
+    to wait for another program's lock on the ledger can be injected."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
 
     # 1. Plan the run: a missing password is a configuration error, found before anything is done.
@@ -116,15 +142,25 @@ def notify(
 
     # 2. A dry run previews the messages from the ledger as it is (read only), and stops.
     if plan.send is None:
-        preview(plan, content, site.notifier, composer, report, err)
+        try:
+            preview(plan, content, site.notifier, composer, report, err)
+        except (LedgerError, OutboxError) as exc:
+            stop(report, exc, err)
         return finish(report, options.json, out)
 
-    # 3. One run at a time; then deliver: plan from the ledger, record pending, send, record.
+    # 3. One run at a time; then deliver: open and check the ledger, plan from it, record pending,
+    #    send, record. A ledger that cannot be trusted or written stops the run (see Delivery).
+    lock = RunLock(lock_path_for(plan.ledger))
     try:
-        with RunLock(lock_path_for(plan.ledger)):
-            deliver(plan, plan.send, content, site.notifier, composer, now, report, err)
+        with lock:
+            ledger = open_ledger(plan.ledger, options.new_ledger, lock.existed, ledger_busy_seconds)
+            deliver(plan, plan.send, ledger, content, site.notifier, composer, now, report, err)
     except LockHeld as exc:
         return refuse_locked(exc, plan.today, options.json, out, err)
+    except LedgerError as exc:
+        stop(report, exc, err)
+    except OSError as exc:  # the lock file itself (its folder missing and not creatable, a full disk ...)
+        stop(report, LedgerError(f"cannot take the run lock {lock.path}: {exc.strerror}; nothing was sent"), err)
 
     # 4. Say how it went, for people or (--json) for tools.
     return finish(report, options.json, out)
@@ -132,6 +168,9 @@ def notify(
 
 def plan_run(config: NotifierConfig, options: Options, send_overrides: Mapping[str, Any]) -> NotifyPlan:
     select = PlanOptions(options.only, options.limit)
+    if options.dry_run and options.new_ledger is NewLedger.CREATE:
+        raise ConfigError("--init-ledger creates the ledger for a first real run; a dry run never writes the "
+                          "ledger, so leave out one of them")
     if options.dry_run:
         return NotifyPlan(options.today, select, config.ledger, options.outbox or config.outbox, None, False)
     smtp = config.smtp
@@ -147,7 +186,7 @@ def preview(plan: NotifyPlan, content: Content, config: NotifierConfig, composer
             err: TextIO) -> None:
     """Dry run: every message due, written to the outbox as .eml files and an index.html."""
     assert plan.outbox is not None
-    history = _read_only_history(plan.ledger)
+    history = _read_only_history(plan.ledger, err)
     outbox = Outbox(plan.outbox, composer.folder)
     for prepared in produce(content, config, history, plan.today, composer, plan.select):
         report.planned += 1
@@ -158,19 +197,73 @@ def preview(plan: NotifyPlan, content: Content, config: NotifierConfig, composer
     report.outbox = str(outbox.finish(plan.today))
 
 
-def deliver(plan: NotifyPlan, settings: SendSettings, content: Content, config: NotifierConfig,
+def open_ledger(path: Path, new: NewLedger, lock_existed: bool, busy_seconds: float) -> Ledger:
+    """The ledger for this run, under the lock. Created only on a first run; a missing ledger where a run
+    has been before (its lock file, WAL files or recovery journal are there) is lost history."""
+    with _before_sending():
+        if new is NewLedger.CREATE:
+            return Ledger.create(path, busy_seconds)
+        if path.exists() or path.is_symlink():
+            return Ledger.open(path, busy_seconds)
+    traces = [p for p in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                          Journal.path_for(path)) if p.exists()]
+    if lock_existed:
+        traces.insert(0, lock_path_for(path))
+    if new is NewLedger.REFUSE or traces:
+        seen = f" ({', '.join(str(t) for t in traces)} show that runs have used it)" if traces else ""
+        raise LedgerError(
+            f"no ledger at {path}{seen}. The ledger records every message sent; without it every message due "
+            f"would be sent again, so nothing was sent. If this is the first run, create it: "
+            f"`rewards notify --init-ledger`. If a ledger existed, restore it from a backup (or point "
+            f"notifier.ledger in site.yml at it) and run again")
+    with _before_sending():
+        return Ledger.create(path, busy_seconds)
+
+
+@contextmanager
+def _before_sending() -> Iterator[None]:
+    """A ledger error before the first message is handed to the server: say that nothing was sent."""
+    try:
+        yield
+    except LedgerError as exc:
+        if "nothing was sent" in str(exc):
+            raise
+        raise LedgerError(f"{exc}; nothing was sent") from exc
+
+
+def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: Content, config: NotifierConfig,
             composer: Composer, now: Callable[[], dt.datetime], report: Report, err: TextIO) -> None:
     """Under the lock: the run recorded in the ledger, every message due sent, what is stale cancelled."""
-    ledger = Ledger.open(plan.ledger)
     try:
-        run_id = ledger.start_run(plan.today, now())
-        history = ledger.history()
-        # Started here, before the event loop exists: the planning workers are forked while this
-        # process has a single thread (asyncio's resolver threads come later).
-        messages = started(produce(content, config, history, plan.today, composer, plan.select))
-        delivery = Delivery(ledger, history, plan.today, now, report, err)
-        asyncio.run(delivery.send(messages, settings))
-        if plan.cancel_stale:  # pending from earlier runs that planning no longer produces: the cause was fixed
+        # 1. What an earlier run could not record goes into the ledger first; then this run's journal is
+        #    reserved, so that it can be written even if the disk fills up during the run.
+        with _before_sending():
+            recovered = apply_journal(ledger)
+            if recovered:
+                print(f"notify: recorded {recovered} result(s) that an earlier run could not write to the ledger "
+                      f"(from {Journal.path_for(plan.ledger)})", file=err)
+            journal = Journal.reserve(plan.ledger)
+        try:
+            with _before_sending():
+                run_id = ledger.start_run(plan.today, now())
+                history = ledger.history()
+            # Started here, before the event loop exists: the planning workers are forked while this
+            # process has a single thread (asyncio's resolver threads come later).
+            messages = started(produce(content, config, history, plan.today, composer, plan.select))
+            delivery = Delivery(ledger, journal, history, plan.today, now, report, err,
+                                window=2 * settings.smtp.connections + 2)
+            asyncio.run(delivery.send(messages, settings))
+        finally:
+            journal.close()
+        # 2. A ledger that failed during the run stopped it: say what happened and where the results are.
+        if delivery.stopped is not None:
+            kept = (f"; what the server said about the {journal.written} message(s) already handed to it is kept in "
+                    f"{journal.path}, and the next run records it in the ledger before planning, so none of them "
+                    "is sent again" if journal.written else "")
+            raise LedgerError(f"{delivery.stopped}. The run stopped there: no further message was handed to the "
+                              f"server{kept}. Fix the cause and run again")
+        # 3. Pending from earlier runs that planning no longer produces: the cause was fixed.
+        if plan.cancel_stale:
             report.cancelled += ledger.cancel(delivery.stale_pending(plan.select.only))
         ledger.finish_run(run_id, now(), report.sent, report.failed, report.pending, report.exit_code)
     finally:
@@ -181,20 +274,42 @@ class Delivery:
     """The kill-safe core, one step per method: admit each planned message, record a batch pending
     (committed) just before handing it to the sender, record each result when the server replies."""
 
-    def __init__(self, ledger: Ledger, history: History, today: dt.date, now: Callable[[], dt.datetime],
-                 report: Report, err: TextIO):
-        self.ledger, self.history, self.today, self.now = ledger, history, today, now
+    def __init__(self, ledger: Ledger, journal: Journal, history: History, today: dt.date,
+                 now: Callable[[], dt.datetime], report: Report, err: TextIO, window: int = 8):
+        self.ledger, self.journal, self.history, self.today, self.now = ledger, journal, history, today, now
         self.report, self.err = report, err
         self.in_flight: dict[str, Prepared] = {}  # recorded pending and handed to the sender, by Message-ID
         self.replanned: set[Key] = set()  # items left pending by earlier runs and planned again
+        self.stopped: LedgerError | None = None  # the ledger failed: nothing more is handed to the sender
+        self.window = window  # at most this many messages handed to the sender and not yet answered
+        self._answered: asyncio.Event | None = None
 
     async def send(self, messages: Iterator[Prepared], settings: SendSettings) -> None:
+        self._answered = asyncio.Event()
         await send_all(self.jobs(messages), settings, self.record_result)
 
     async def jobs(self, messages: Iterator[Prepared]) -> AsyncIterator[Job]:
-        for batch in _batches(self.admit(messages), PENDING_BATCH):
-            for job in self.record_pending(batch):
-                yield job
+        """The jobs for the sender. Never raises: a ledger error stops the run (`stop`), and the sender
+        then finishes only what it already holds (at most `window` messages), whose results are kept."""
+        assert self._answered is not None
+        try:
+            for batch in _batches(self.admit(messages), PENDING_BATCH):
+                for job in self.record_pending(batch):
+                    # Hand over only a few at a time (enough to keep every connection pipelining), so that
+                    # a stop leaves little in the sender's queue.
+                    while len(self.in_flight) > self.window and self.stopped is None:
+                        self._answered.clear()
+                        await self._answered.wait()
+                    if self.stopped is not None:
+                        return
+                    yield job
+        except LedgerError as exc:
+            self.stop(exc)
+
+    def stop(self, exc: LedgerError) -> None:
+        """The ledger failed: no further message goes to the sender (reported when the sender is done)."""
+        if self.stopped is None:
+            self.stopped = exc
 
     def admit(self, messages: Iterator[Prepared]) -> Iterator[Prepared]:
         """Each planned message that may go. A message planned again for a contact with pending items
@@ -211,29 +326,59 @@ class Delivery:
                 continue
             yield prepared
 
-    def record_pending(self, batch: list[Prepared]) -> list[Job]:
+    def record_pending(self, batch: list[Prepared]) -> Iterator[Job]:
         """Pending, with its Message-ID, committed before the first SMTP command of each message."""
         self.ledger.record_pending(((p.message_id, p.keys) for p in batch), self.today)
-        self.in_flight.update((p.message_id, p) for p in batch)
-        return [Job(p.message_id, p.sender, p.recipients, p.data) for p in batch]
+        for p in batch:
+            self.in_flight[p.message_id] = p
+            yield Job(p.message_id, p.sender, p.recipients, p.data)
 
     def record_result(self, result: Result) -> None:
-        """The server has replied: sent, failed for good, or pending for the next run."""
+        """The server has replied: sent, failed for good, or pending for the next run. Never raises (the
+        sender calls it): a result the ledger cannot take goes to the journal, and the run stops."""
         prepared = self.in_flight.pop(result.message_id)
+        if self._answered is not None:
+            self._answered.set()
         if result.outcome is Outcome.SENT:
-            self.ledger.mark_sent(result.message_id, self.now(), self.today, "; ".join(result.refused) or None)
+            self.settle(prepared, "sent", "; ".join(result.refused) or None)
             self.report.sent += 1
             for refused in result.refused:
                 print(f"notify: {prepared.message_id}: copy refused: {refused}", file=self.err)
         elif result.outcome is Outcome.FAILED:
-            self.ledger.mark_failed(result.message_id, self.now(), self.today, result.reply)
+            self.settle(prepared, "failed", result.reply)
             _failed(self.report, prepared, result.reply, self.err)
         else:
-            self.ledger.mark_attempted(result.message_id, result.reply, result.attempts)
+            if self.stopped is None:  # still pending either way; the reply is only worth keeping
+                try:
+                    self.ledger.mark_attempted(result.message_id, result.reply, result.attempts)
+                except LedgerError as exc:
+                    self.stop(exc)
             self.report.pending += 1
             line = f"pending {prepared.to} {prepared.message_id} ({prepared.kinds}): {result.reply}"
             self.report.problems.append(line)
             print(f"notify: {line}", file=self.err)
+
+    def settle(self, prepared: Prepared, state: str, reply: str | None) -> None:
+        """The server's final word in the ledger; if the ledger cannot take it (or has already failed this
+        run, so as not to wait on its lock again), in the journal; if not even there, said loudly."""
+        at = self.now()
+        if self.stopped is None:
+            try:
+                if state == "sent":
+                    self.ledger.mark_sent(prepared.message_id, at, self.today, reply)
+                else:
+                    self.ledger.mark_failed(prepared.message_id, at, self.today, reply or "")
+                return
+            except LedgerError as exc:
+                self.stop(exc)
+        try:
+            self.journal.write(JournalEntry(prepared.message_id, state, self.today.isoformat(), at.isoformat(),
+                                            reply))
+        except OSError as exc:
+            print(f"notify: {prepared.message_id} to {prepared.to} was {state} by the server, but neither the ledger "
+                  f"nor {self.journal.path} could record it ({exc.strerror}). It is still pending in the ledger, "
+                  f"and the next run WILL SEND IT AGAIN unless you record it first: sqlite3 {self.ledger.path} "
+                  f"\"UPDATE items SET state = '{state}' WHERE message_id = '{prepared.message_id}'\"", file=self.err)
 
     def stale_pending(self, only: str | None) -> list[Key]:
         """Items left pending by earlier runs that this run did not plan again."""
@@ -273,26 +418,42 @@ def _failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None
     print(f"notify: {line}", file=err)
 
 
-def _read_only_history(path: Path) -> History:
+def stop(report: Report, exc: LedgerError | OutboxError, err: TextIO) -> None:
+    """The run refused or stopped for the ledger or the outbox: one message on stderr, exit 2."""
+    if report.stopped is None:
+        report.stopped = str(exc)
+        print(f"notify: {exc}", file=err)
+
+
+def _read_only_history(path: Path, err: TextIO) -> History:
+    """The ledger's history for a dry run, with an earlier run's unapplied journal taken into account."""
     ledger = Ledger.open_read_only(path)
     if ledger is None:
+        if lock_path_for(path).exists():
+            print(f"notify: warning: no ledger at {path}, although {lock_path_for(path)} shows that runs have used "
+                  "it; this preview plans from an empty history (a real run would refuse)", file=err)
         return History()
     try:
-        return ledger.history()
+        return ledger.history(journal_overrides(path))
     finally:
         ledger.close()
 
 
-def show_status(site: SiteConfig, out: TextIO) -> int:
+def show_status(site: SiteConfig, out: TextIO, err: TextIO | None = None) -> int:
     """`--status`: the ledger by kind and state."""
-    ledger = Ledger.open_read_only(site.notifier.ledger)
-    if ledger is None:
-        print(f"no ledger yet at {site.notifier.ledger}", file=out)
-        return OK
     try:
-        rows = ledger.status()
-    finally:
-        ledger.close()
+        ledger = Ledger.open_read_only(site.notifier.ledger)
+        if ledger is None:
+            print(f"no ledger yet at {site.notifier.ledger}", file=out)
+            return OK
+        try:
+            rows = ledger.status()
+        finally:
+            ledger.close()
+        waiting = journal_overrides(site.notifier.ledger)
+    except LedgerError as exc:
+        print(f"notify: {exc}", file=err or sys.stderr)
+        return CONFIG_ERROR
     states = ["pending", "sent", "failed", "cancelled"]
     kinds = sorted({r.kind for r in rows})
     counts = {(r.kind, r.state): r.count for r in rows}
@@ -302,4 +463,7 @@ def show_status(site: SiteConfig, out: TextIO) -> int:
         print(f"{kind:<{width}}  " + "  ".join(f"{counts.get((kind, s), 0):>9}" for s in states), file=out)
     print(f"{'total':<{width}}  " + "  ".join(
         f"{sum(counts.get((k, s), 0) for k in kinds):>9}" for s in states), file=out)
+    if waiting:
+        print(f"{len(waiting)} result(s) in {Journal.path_for(site.notifier.ledger)} are not yet in the ledger "
+              "(the next run records them)", file=out)
     return OK

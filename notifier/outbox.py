@@ -2,6 +2,8 @@
 
 Nothing connects to a server and the ledger is not touched. Files are written to a temporary name
 and renamed into place; the folder's earlier .eml files are removed first so it shows this run only.
+A folder that cannot be made or written (read-only, a full disk, a file in the way) is an
+`OutboxError` saying which file and why; a temporary file cut short is removed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"
 MAX_PREVIEWED = 500  # index.html shows this many messages in full; every one still has its .eml
 
 
+class OutboxError(Exception):
+    """The outbox folder cannot be written; the message says which file, why, and what to do."""
+
+
 @dataclass(frozen=True, slots=True)
 class Preview:
     file: str
@@ -41,15 +47,21 @@ class Outbox:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
         self.previews: list[Preview] = []
         self.count = 0
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.eml"):
-            old.unlink()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob("*.eml"):
+                old.unlink()
+        except OSError as exc:
+            raise self._error(exc) from exc
 
     def write(self, prepared: Prepared) -> Path:
-        self.count += 1
-        name = f"{self.count:05d}-{_slug(prepared.partner_id)}-{_slug(prepared.to.lower())}.eml"
+        name = f"{self.count + 1:05d}-{_slug(prepared.partner_id)}-{_slug(prepared.to.lower())}.eml"
         path = self.folder / name
-        _write_atomic(path, prepared.data)
+        try:
+            _write_atomic(path, prepared.data)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        self.count += 1
         if len(self.previews) < MAX_PREVIEWED:
             self.previews.append(_preview(name, prepared))
         return path
@@ -59,8 +71,17 @@ class Outbox:
             count=self.count, today=today.isoformat(), messages=self.previews
         )
         index = self.folder / "index.html"
-        _write_atomic(index, html.encode("utf-8"))
+        try:
+            _write_atomic(index, html.encode("utf-8"))
+        except OSError as exc:
+            raise self._error(exc) from exc
         return index
+
+    def _error(self, exc: OSError) -> OutboxError:
+        where = exc.filename or self.folder
+        return OutboxError(f"cannot write the dry-run outbox {self.folder}: {exc.strerror} ({where}); "
+                           f"{self.count} message(s) were written before that. Free some space, or choose another "
+                           "folder with --outbox DIR (or notifier.outbox in site.yml); nothing was sent")
 
 
 def _preview(name: str, prepared: Prepared) -> Preview:
@@ -82,6 +103,10 @@ def _slug(value: str) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a file cut short by a full disk is not left behind
+        raise

@@ -1,7 +1,8 @@
 """`rewards notify`: plan and send program mail, for cron (the run itself: notifier/notify.py).
 
-Exit 0 everything due was sent; 1 something failed or is left pending; 2 configuration or content
-error (nothing sent); 3 another run holds the lock.
+Exit 0 everything due was sent; 1 something failed or is left pending; 2 usage, configuration,
+content, ledger or outbox error (the run refused, or stopped: the message says which and what to do);
+3 another run holds the lock. The ledger is created only by `--init-ledger`, the first run.
 """
 
 from __future__ import annotations
@@ -25,12 +26,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", metavar="PARTNER", help="only this partner id")
     parser.add_argument("--limit", type=int, metavar="N", help="at most N messages this run")
     parser.add_argument("--status", action="store_true", help="show the ledger by kind and state, then exit")
+    parser.add_argument("--init-ledger", action="store_true",
+                        help="the first run: create the ledger (refused if one exists), then plan and send; "
+                             "every other run refuses to start without a ledger")
     parser.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
 
 
 def run(args: argparse.Namespace) -> int:
-    from notifier.notify import CONFIG_ERROR, Options, notify, show_status  # the mailer: only for this command
+    from notifier.notify import CONFIG_ERROR, NewLedger, Options, notify, show_status  # the mailer: only here
 
+    # 0. --init-ledger is for a first real run only.
+    if args.init_ledger and (args.dry_run or args.status):
+        other = "--dry-run" if args.dry_run else "--status"
+        print(f"rewards notify: error: --init-ledger creates the ledger for a first real run; {other} never writes "
+              f"the ledger, so leave out one of them", file=sys.stderr)
+        return CONFIG_ERROR
     # 1. Load and validate the content; any problem means nothing is sent.
     today = today_from(args)
     result = load_all(Path(args.site), today)
@@ -39,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"notify: {len(result.problems)} problem(s) in content or configuration; nothing sent", file=sys.stderr)
     # 2. --status needs only site.yml; a run needs valid content too.
     if result.config is not None and args.status:
-        return show_status(result.config, sys.stdout)
+        return show_status(result.config, sys.stdout, sys.stderr)
     if result.config is None or result.content is None:
         return CONFIG_ERROR
-    options = Options(today, args.dry_run, args.outbox, args.only, args.limit, args.json)
+    new_ledger = NewLedger.CREATE if args.init_ledger else NewLedger.REFUSE
+    options = Options(today, args.dry_run, args.outbox, args.only, args.limit, args.json, new_ledger)
     return notify(result.config, result.content, options)

@@ -169,3 +169,6 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
                     "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
                     "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]  # the repository (its site.yml and content/)

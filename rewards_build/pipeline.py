@@ -14,12 +14,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import crossrules, modelbuild, schema_check
+from . import crossrules, modelbuild, schema_check, textfile
 from .config import SiteConfig, site_config_from
+from .limits import cap_per_file, markdown_problems
 from .model import Content
+from .positions import PathPart, dotted
 from .problems import Problem
 from .source import Source
-from .yamlload import parse_yaml, read_text, split_front_matter
+from .textfile import read_text
+from .yamlload import parse_yaml, split_front_matter
 
 # content/ layout: folder -> (kind, file suffix)
 FOLDERS = {"benefits": ("benefit", ".yml"), "partners": ("partner", ".yml"), "tips": ("tip", ".md"),
@@ -46,16 +49,18 @@ def load_all(site_path: Path, today: dt.date) -> LoadResult:
     config, problems = load_config(site_path)
     if config is None:
         return LoadResult(None, None, problems, config_error=True)
-    content, problems = load_content(config.content_dir, today)
+    content, problems = load_content(config.content_dir, today, root=config.root)
     return LoadResult(config, content, problems)
 
 
 def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
-    src = _read(Source("site", site_path.stem, site_path.name, shown_path(site_path)), site_path, markdown=False)
+    # site.yml is where the operator points --site, so it may be a link anywhere (no repository check).
+    src = _read(Source("site", site_path.stem, site_path.name, shown_path(site_path)), site_path, None,
+                markdown=False)
     if src.data is not None:
         src.problems.extend(schema_check.check("site", src.data, src.text, src.shown))
     if src.problems or src.data is None:
-        return None, src.problems
+        return None, cap_per_file(sorted(src.problems))
     config = site_config_from(src.data, site_path)
     if not config.content_dir.is_dir():
         return None, [Problem(src.shown, *src.locator.at(("content_dir",)),
@@ -64,19 +69,24 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
 
 
 def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
-                 offer_owners: Mapping[str, str] | None = None) -> tuple[Content | None, list[Problem]]:
+                 offer_owners: Mapping[str, str] | None = None,
+                 root: Path | None = None) -> tuple[Content | None, list[Problem]]:
     """Everything in content/, or (for an incremental build) the catalog and only `partner_files`.
 
     `offer_owners` (offer id -> partner id) stands for the partners not loaded, so that the one rule
     across partners (an offer id belongs to one partner) still holds when only some are read.
+    `root` is the repository (the folder of site.yml; by default the folder above content/): no content
+    file is read from outside it, even through a symbolic link.
     """
+    root = content_dir.parent if root is None else root
+    textfile.forget_folders()  # folders may have changed since the last load (serve reloads)
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir, None if partner_files is None else set(partner_files))
     # 2. The program comes first: every other file is checked against its tiers and languages.
-    _parse(program_src, content_dir)
+    _parse(program_src, content_dir, root)
     if program_src.data is None or program_src.problems:
         for src in sources:  # still report what each file says on its own
-            _parse(src, content_dir)
+            _parse(src, content_dir, root)
         return None, _collect([program_src, *sources], problems)
     program = modelbuild.program_from(program_src.data, program_src.rel)
     crossrules.check_program(program_src, program)
@@ -87,7 +97,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind == "partner":
             continue
-        if _parse(src, content_dir):
+        if _parse(src, content_dir, root):
             if src.kind == "benefit":
                 benefit = modelbuild.benefit_from(src.data, src.rel, program)
                 crossrules.check_benefit(src, benefit, program)
@@ -106,7 +116,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind != "partner":
             continue
-        if _parse(src, content_dir):
+        if _parse(src, content_dir, root):
             crossrules.check_dates(src, today)
             if not src.problems:
                 partner = modelbuild.partner_from(src.data, src.rel)
@@ -115,17 +125,46 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
         problems.extend(src.problems)
         src.text, src.data, src.body, src._locator = "", None, "", None
     if problems:
-        return None, sorted(problems)
+        return None, cap_per_file(sorted(problems))
     return replace(content, tips=tuple(sorted(tips, key=lambda t: (t.order, t.id))),
                    toolkit=tuple(sorted(toolkit, key=lambda t: (t.order, t.id)))), []
 
 
-def _parse(src: Source, content_dir: Path) -> bool:
+def _parse(src: Source, content_dir: Path, root: Path) -> bool:
     """Read, parse and schema-check one file; True when its data can be modelled."""
-    _read(src, content_dir / src.rel, markdown=src.kind in ("tip", "toolkit"))
+    _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"))
     if src.data is not None:
         src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
+        if src.kind != "partner":  # partners hold no Markdown: the one kind that comes by the thousand
+            _check_markdown_fields(src)
     return src.data is not None and not src.problems
+
+
+# Markdown held in YAML values, each rendered like a page body.
+_MARKDOWN_FIELDS = ("description", "body")
+
+
+def _check_markdown_fields(src: Source) -> None:
+    fields: list[tuple[PathPart, ...]] = [(name,) for name in _MARKDOWN_FIELDS]
+    translations = src.data.get("translations")
+    if isinstance(translations, dict):
+        fields += [("translations", lang, name) for lang, value in translations.items() if isinstance(value, dict)
+                   for name in _MARKDOWN_FIELDS]
+    for path in fields:
+        value = _value_at(src.data, path)
+        if not isinstance(value, str):
+            continue
+        for offset, message in markdown_problems(value):
+            where = "" if offset == 0 else " (line {}, column {} of the text)".format(*textfile.position(value, offset))
+            src.problem(path, f"{dotted(path)}: {message}{where}")
+
+
+def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(str(part))
+    return data
 
 
 def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple[Source, list[Source], list[Problem]]:
@@ -153,23 +192,23 @@ def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple
     return program_src, sources, problems
 
 
-def _read(src: Source, path: Path, *, markdown: bool) -> Source:
-    if not path.exists():
-        src.problems.append(Problem(src.shown, 1, 1, "file not found"))
-        return src
-    text, problems = read_text(path, src.shown)
+def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> Source:
+    text, problems = read_text(path, src.shown, root)
     if text is None:
         src.problems.extend(problems)
         return src
     src.text = text
     if markdown:
-        yaml_text, body, offset, problems = split_front_matter(text, src.shown)
-        if yaml_text is None:
+        parts, problems = split_front_matter(text, src.shown)
+        if parts is None:
             src.problems.extend(problems)
             return src
-        src.text, src.body, src.line_offset = yaml_text, body, offset
-        if not body.strip():
+        src.text, src.body, src.line_offset, src.body_line = parts
+        if not parts.body.strip():
             src.problems.append(Problem(src.shown, 1, 1, "the Markdown body after the front matter is empty"))
+        for offset, message in markdown_problems(parts.body):
+            line, col = textfile.position(parts.body, offset)
+            src.problems.append(Problem(src.shown, parts.body_line + line - 1, col, message))
     loaded = parse_yaml(src.text, src.shown, src.line_offset)
     src.data = loaded.data
     src.problems.extend(loaded.problems)
@@ -181,4 +220,4 @@ def _read(src: Source, path: Path, *, markdown: bool) -> Source:
 
 
 def _collect(sources: list[Source], extra: list[Problem]) -> list[Problem]:
-    return sorted([*extra, *(p for src in sources for p in src.problems)])
+    return cap_per_file(sorted([*extra, *(p for src in sources for p in src.problems)]))

@@ -15,3 +15,8 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """Content quoted in a message: its start, so that a megabyte value makes a line, not a page."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -19,7 +19,7 @@ import jsonschema_rs
 from referencing import Registry, Resource
 
 from .positions import Locator, dotted, yaml_reading_hint
-from .problems import Problem
+from .problems import Problem, clip
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 KINDS = ("program", "benefit", "partner", "tip", "toolkit", "site")
@@ -86,8 +86,7 @@ def _found(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"the text {shown!r}"
+        return f"the text {clip(value)!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -119,12 +118,12 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in value if k not in schema.get("properties", {})]
         out = []
+        listed = ", ".join(allowed)
         for key in extras:
             line, col = loc.at_key(path, key)
-            guess = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean '{guess[0]}'? " if guess else ""
-            out.append(Problem(shown, line, col, f"unknown key '{key}' in {where}; {hint}allowed keys: "
-                                                 f"{', '.join(allowed)}"))
+            guess = _close_match(key, allowed)
+            hint = f"did you mean '{guess}'? " if guess else ""
+            out.append(Problem(shown, line, col, f"unknown key '{clip(key)}' in {where}; {hint}allowed keys: {listed}"))
         return out
     if kind == "required":
         required = keyword_value if isinstance(keyword_value, list) else []
@@ -138,8 +137,8 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         return at_value(f"{where}: expected {words}, found {_found(value)}{hint}")
     if kind == "enum":
         allowed = [str(v) for v in (keyword_value if isinstance(keyword_value, list) else [])]
-        guess = difflib.get_close_matches(str(value), allowed, n=1) if isinstance(value, str) else []
-        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        guess = _close_match(value, allowed) if isinstance(value, str) else None
+        hint = f"; did you mean '{guess}'?" if guess else ""
         reading = yaml_reading_hint(loc.node(path), value) if not isinstance(value, str) else ""
         return at_value(f"{where}: found {_found(value)}{reading}; allowed: {', '.join(allowed)}{hint}")
     if kind == "pattern" and isinstance(value, str):
@@ -161,10 +160,27 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
                  "exclusiveMaximum": "less than"}[kind]
         return at_value(f"{where}: found {_found(value)}; must be {words} {keyword_value}")
     if kind == "uniqueItems" and isinstance(value, list):
-        repeated = next((v for i, v in enumerate(value) if v in value[:i]), None)
-        return at_value(f"{where}: {repeated!r} is listed more than once")
+        return at_value(f"{where}: {clip(repr(_first_repeated(value)))} is listed more than once")
     if kind == "minProperties":
         return at_value(f"{where}: is empty; give at least {keyword_value} entries")
-    if kind == "propertyNames" and isinstance(value, dict):
-        return at_value(f"{where}: {error.message}")
-    return at_value(f"{where}: {error.message}")
+    # jsonschema's own wording quotes the whole value, which can be a megabyte: quote its start.
+    return at_value(f"{where}: {clip(error.message, 300)}")
+
+
+def _close_match(word: str, allowed: list[str]) -> str | None:
+    """The allowed word a typo most likely meant; a long text is no typo of a short word (and slow to compare)."""
+    if len(word) > 100:
+        return None
+    guess = difflib.get_close_matches(word, allowed, n=1)
+    return guess[0] if guess else None
+
+
+def _first_repeated(values: list[Any]) -> Any:
+    """The first value listed twice, in one pass (the schema keeps such lists to strings and numbers)."""
+    seen: set[str] = set()
+    for value in values:
+        key = json.dumps(value, sort_keys=True)
+        if key in seen:
+            return value
+        seen.add(key)
+    return None

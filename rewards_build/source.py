@@ -20,6 +20,7 @@ class Source:
     data: Any = None
     body: str = ""  # Markdown after the front matter
     line_offset: int = 0
+    body_line: int = 0  # the file's line where the Markdown body starts (1-based)
     problems: list[Problem] = field(default_factory=list)
     _locator: Locator | None = None
 

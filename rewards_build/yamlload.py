@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
-from .problems import Problem
+from .problems import Problem, clip
 
-MAX_FILE_BYTES = 1_000_000  # a partner file is a few KB; anything near this size is a mistake or an attack
-_BOM = b"\xef\xbb\xbf"
+# Python refuses to convert over 4,300 digits (a traceback), and a hex literal has no such limit (a number
+# of a million digits). No content number comes near 18 digits (money is capped at 10^12 by the schemas),
+# and 10^18 still fits the 64-bit integers of the compiled validator.
+MAX_INT_DIGITS = 18
+_MAX_INT_LITERAL = 40  # characters: sign, base prefix, underscores and ":" of 1.1's sexagesimal, around the digits
+_TOO_LARGE = (f"this number has more than {MAX_INT_DIGITS} digits; no number in content is that large "
+              "(if you mean the text, quote it)")
+_CACHED_LENGTH = 64  # remember the tags of short scalars only: a long one is rarely repeated, and would stay
 
 
 # Content nests a handful of levels. libyaml's C composer recurses per level (deep brackets crash it),
@@ -51,7 +56,7 @@ class _ContentLoader(yaml.CSafeLoader):
             tag = self._resolved.get(key)
             if tag is None:
                 tag = self._base_resolve(kind, value, implicit)
-                if len(self._resolved) < 50_000:
+                if len(self._resolved) < 50_000 and (value is None or len(value) <= _CACHED_LENGTH):
                     self._resolved[key] = tag
             return tag
         return self._base_resolve(kind, value, implicit)
@@ -97,7 +102,7 @@ class _ContentLoader(yaml.CSafeLoader):
         if tag in (_STR, _TIMESTAMP):
             return node.value
         if tag == _INT:
-            return self.construct_yaml_int(node)
+            return self._int(node)
         if tag == _BOOL:
             return self.bool_values[node.value.lower()]
         if tag == _NULL:
@@ -106,6 +111,16 @@ class _ContentLoader(yaml.CSafeLoader):
             return self.construct_yaml_float(node)
         self.found.append((node.start_mark, f"the tag {tag} is not allowed in content; remove it"))
         return node.value
+
+    def _int(self, node: yaml.ScalarNode) -> int | None:
+        if len(node.value) <= _MAX_INT_LITERAL:
+            value: int = self.construct_yaml_int(node)
+            if abs(value) < 10**MAX_INT_DIGITS:
+                return value
+        # Too large to be content, and the rest of the file is not worth checking against a made-up value.
+        self.found.append((node.start_mark, _TOO_LARGE))
+        self.fatal = True
+        return None
 
     def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
@@ -116,13 +131,14 @@ class _ContentLoader(yaml.CSafeLoader):
                                                         "write the keys out"))
                 continue
             if type(key_node) is not yaml.ScalarNode or key_node.tag not in (_STR, _TIMESTAMP):
-                shown = key_node.value if type(key_node) is yaml.ScalarNode else "..."
+                shown = clip(key_node.value) if type(key_node) is yaml.ScalarNode else "..."
                 self.found.append((key_node.start_mark, f"key {shown!r} must be text; quote it: \"{shown}\""))
                 continue
             key = key_node.value
             if key in mapping:
-                self.found.append((key_node.start_mark, f"duplicate key '{key}' (first at line {first_line[key]}); "
-                                                        "YAML would keep only the last one: remove one of them"))
+                self.found.append((key_node.start_mark, f"duplicate key '{clip(key)}' (first at line "
+                                                        f"{first_line[key]}); YAML would keep only the last one: "
+                                                        "remove one of them"))
                 continue
             first_line[key] = key_node.start_mark.line + 1
             mapping[key] = self._build(value_node)
@@ -180,28 +196,6 @@ class Loaded:
     text: str  # the decoded text (empty when unreadable)
     problems: tuple[Problem, ...]
     line_offset: int = 0  # for front matter: lines before the YAML block
-
-
-def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
-    """Bytes to text, refusing oversized files, a byte-order mark and bytes that are not UTF-8."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [Problem(shown, 1, 1, f"file is {size:,} bytes; content files are limited to "
-                                               f"{MAX_FILE_BYTES:,} bytes")]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")]
-    if raw.startswith(_BOM):
-        return None, [Problem(shown, 1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(shown, line, col, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file "
-                                                "as UTF-8")]
-    return text, []
 
 
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -272,14 +266,23 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, line_offse
     return Problem(shown, line + line_offset, col, f"YAML syntax error: {what}{hint}")
 
 
-def split_front_matter(text: str, shown: str) -> tuple[str | None, str, int, list[Problem]]:
-    """Markdown with YAML front matter -> (front matter text, body, lines before the YAML, problems)."""
-    if not text.startswith("---\n") and not text.startswith("---\r\n"):
-        return None, text, 0, [Problem(shown, 1, 1, "missing front matter: the file must start with a '---' line, "
-                                                    "the YAML keys, and a closing '---' line")]
-    end = re.search(r"^---[ \t]*\r?$", text[4:], flags=re.MULTILINE)
+class FrontMatter(NamedTuple):
+    yaml_text: str
+    body: str
+    line_offset: int  # lines before the YAML (the opening '---')
+    body_line: int  # the file's line where the body starts (1-based)
+
+
+def split_front_matter(text: str, shown: str) -> tuple[FrontMatter | None, list[Problem]]:
+    """Markdown with YAML front matter (text with LF line ends, see textfile) -> its parts, or the problem."""
+    if not text.startswith("---\n"):
+        return None, [Problem(shown, 1, 1, "missing front matter: the file must start with a '---' line, the YAML "
+                                           "keys, and a closing '---' line")]
+    end = re.search(r"^---[ \t]*$", text[4:], flags=re.MULTILINE)
     if end is None:
-        return None, text, 0, [Problem(shown, 1, 1, "front matter is not closed: add a '---' line after its keys")]
+        return None, [Problem(shown, 1, 1, "front matter is not closed: add a '---' line after its keys")]
     yaml_text = text[4 : 4 + end.start()]
-    body = text[4 + end.end():].lstrip("\r\n")
-    return yaml_text, body, 1, []
+    rest = text[4 + end.end():]
+    body = rest.lstrip("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return FrontMatter(yaml_text, body, 1, body_line), []

@@ -8,7 +8,11 @@ measured with its "extra" and "sane_lists" extensions (python-markdown 3.11, thi
   pairs over 20 s; 20 unclosed in 20,000 characters take 0.1 s.
 - a block of lines with no blank line between them is re-split line by line: 10,000 lines of "-"
   take 2.2 s, blocks of 200 such lines 0.2 s for the same 20,000 characters.
-- every abbreviation definition is tried on all the text (1,800 of them: 1.3 s).
+- every abbreviation definition is tried on all the text (1,800 of them: 1.3 s), and every reference
+  to a footnote searches the ones before it (4,000 references: 9 s).
+- an HTML tag whose '>' never comes is parsed again from the next character, to the end of the text
+  ("\n\n<a" 5,000 times: 2.6 s); a quote in a link's address looks for its closing quote to the end
+  of the paragraph.
 - nested lists, block quotes and <div markdown="1"> elements recurse: about 300 levels of lists and
   700 of such elements raise RecursionError (after validation had passed).
 
@@ -33,10 +37,15 @@ MAX_BRACKET_NESTING = 5  # closed brackets (or links' parentheses) inside each o
 MAX_BLOCK_LINES = 200  # lines without a blank line between them
 MAX_NESTING = 10  # lists and block quotes
 MAX_ABBREVIATIONS = 20
+MAX_FOOTNOTES = 50  # references and definitions, [^...]
+MAX_UNCLOSED_TAGS = 10  # '<' starting an HTML tag with no '>' to end it
 MAX_MARKDOWN_ELEMENTS = 10  # HTML elements with a markdown attribute (md_in_html)
 MAX_PROBLEMS_PER_FILE = 50  # then one line says how many more: a reviewer fixes the first ones first
 
 _TOKEN = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_QUOTE_CLOSE = {'"': re.compile(r'" *\)'), "'": re.compile(r"' *\)")}
+_QUOTE = re.compile("[\"']")
 _CONTAINER = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*")
 _ABBREVIATION = re.compile(r"\*\[")
 _MARKDOWN_ATTRIBUTE = re.compile(r"<[A-Za-z][^<>]*?\smarkdown\b", re.IGNORECASE)
@@ -81,12 +90,47 @@ def markdown_problems(text: str) -> list[tuple[int, str]]:
     if block_lines:
         for at, message in _bracket_problems(text, block_start, len(text)):
             note("brackets" + message[:1], at, message)
+    footnote = _nth(text, "[^", MAX_FOOTNOTES + 1)
+    if footnote is not None:
+        note("footnotes", footnote, f"more than {MAX_FOOTNOTES} footnote references and definitions ([^...]); "
+                                    "content never needs this many")
+    unclosed_tag = _unclosed_tag(text)
+    if unclosed_tag is not None:
+        note("tags", unclosed_tag, f"more than {MAX_UNCLOSED_TAGS} HTML tags without their closing '>' (or with "
+                                   "an unclosed quote); close them, or write < as &lt;")
     for count, match in enumerate(_MARKDOWN_ATTRIBUTE.finditer(text), start=1):
         if count > MAX_MARKDOWN_ELEMENTS:
             note("html", match.start(), f"more than {MAX_MARKDOWN_ELEMENTS} HTML elements with a markdown "
                                         "attribute; content never needs this many")
             break
     return sorted(found.values())
+
+
+def _nth(text: str, word: str, n: int) -> int | None:
+    at = -1
+    for _ in range(n):
+        at = text.find(word, at + 1)
+        if at < 0:
+            return None
+    return at
+
+
+def _unclosed_tag(text: str) -> int | None:
+    """The tag start that makes more than MAX_UNCLOSED_TAGS without a '>' before the next tag starts.
+
+    A tag whose quotes do not pair up counts too: its quoted value may run past the '>'.
+    """
+    starts = [m.start() for m in _TAG_START.finditer(text)]
+    unclosed = 0
+    for i, start in enumerate(starts):
+        limit = starts[i + 1] if i + 1 < len(starts) else len(text)
+        end = text.find(">", start, limit)
+        inside = text[start:end] if end >= 0 else ""
+        if end < 0 or inside.count('"') % 2 or inside.count("'") % 2:
+            unclosed += 1
+            if unclosed > MAX_UNCLOSED_TAGS:
+                return start
+    return None
 
 
 def _too_deep(line: str) -> int | None:
@@ -110,15 +154,14 @@ def _too_deep(line: str) -> int | None:
     return None
 
 
-def _bracket_problems(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+def _bracket_problems(text: str, start: int, end_of_paragraph: int) -> Iterator[tuple[int, str]]:
     """Unclosed and deeply nested brackets in one paragraph, text[start:end] (see the module's notes)."""
     brackets: list[int] = []  # offsets of open '['
     parens: list[tuple[int, bool]] = []  # open '(' and whether it opens a link's address: "](""
     closed_brackets: list[tuple[int, int]] = []
     closed_links: list[tuple[int, int]] = []
-    unclosed: list[int] = []
     previous_close = -2
-    for token in _TOKEN.finditer(text, start, end):
+    for token in _TOKEN.finditer(text, start, end_of_paragraph):
         char, at = token.group(), token.start()
         if char == "[":
             brackets.append(at)
@@ -132,7 +175,21 @@ def _bracket_problems(text: str, start: int, end: int) -> Iterator[tuple[int, st
             opened, link = parens.pop()
             if link:
                 closed_links.append((opened, at))
-    unclosed = sorted([*brackets, *(at for at, link in parens if link)])
+    # A quote in a link's address (a title, "...") ends the scan only at the same quote before a ')'.
+    unclosed_links = [at for at, link in parens if link]
+    quoted_links: list[tuple[int, int]] = []
+    for opened, closed in closed_links:
+        quote = _QUOTE.search(text, opened, closed)
+        if quote is None:
+            quoted_links.append((opened, closed))
+            continue
+        end = _QUOTE_CLOSE[quote.group()].search(text, quote.end(), end_of_paragraph)
+        if end is None:
+            unclosed_links.append(opened)
+        else:
+            quoted_links.append((opened, end.end() - 1))
+    closed_links = quoted_links
+    unclosed = sorted([*brackets, *unclosed_links])
     if len(unclosed) > MAX_UNCLOSED_BRACKETS:
         yield unclosed[MAX_UNCLOSED_BRACKETS], _UNCLOSED
     deep = _too_nested(closed_brackets)

@@ -223,6 +223,14 @@ MARKDOWN_CASES = [
      "with blank lines"),
     ("abbreviations", "".join(f"*[A{i}]: x\n\n" for i in range(1_000)) + "A1 " * 1_000,
      f"{TIP}:46:1: more than 20 abbreviation definitions (*[...]: ...); content never needs this many"),
+    ("footnote-references", "[^1]: x\n\n" + "[^1] " * 3_000,
+     f"{TIP}:8:246: more than 50 footnote references and definitions ([^...]); content never needs this many"),
+    ("unclosed-html-tags", "\n\n<a" * 4_000,
+     f"{TIP}:28:1: more than 10 HTML tags without their closing '>' (or with an unclosed quote); close them, or "
+     "write < as &lt;"),
+    ("unclosed-quote-in-link", "](*'[\\`)" * 2_000,
+     f"{TIP}:6:82: more than 10 unclosed '[' or link '(' in one paragraph; close each one, or escape it with a "
+     "backslash (\\[, \\(): Markdown takes time for every unclosed bracket"),
     ("markdown-in-html", '<div markdown="1">\n\n' * 700 + "x\n\n" + "</div>\n\n" * 700,
      f"{TIP}:26:1: more than 10 HTML elements with a markdown attribute; content never needs this many"),
 ]
@@ -244,8 +252,8 @@ def test_markdown_in_a_yaml_field_is_checked_too(mini: Path) -> None:
         "of the text)"]
 
 
-def test_escaped_and_closed_brackets_do_not_count(mini: Path) -> None:
-    body(mini, "Links: " + "[a](https://a.test) \\[ " * 200 + "\n")
+def test_escaped_and_closed_brackets_and_titled_links_do_not_count(mini: Path) -> None:
+    body(mini, "Links: " + "[a](https://a.test) \\[ [b](https://b.test \"B\") <b>c</b> " * 100 + "\n")
     assert problems() == []
 
 

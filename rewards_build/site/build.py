@@ -52,6 +52,7 @@ class BuildPlan:
     stamps: dict[str, inputs.FileStamp]  # every partner file as it is now, by partner id
     changed: tuple[str, ...]  # partner ids to load and render (every one on a full build)
     removed: tuple[str, ...]  # partner ids whose files went (their outputs go too)
+    note: str = ""  # why the previous build's manifest was ignored (damaged), if it was
 
     @property
     def full(self) -> bool:
@@ -83,13 +84,18 @@ class Staged:
 def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bool = False,
           jobs: int | None = None, stream: TextIO = sys.stderr, progress: bool | None = None) -> BuildResult:
     started = time.perf_counter()
+    given_out = out is not None
 
     # 1. Read site.yml (validated), once: where content, templates and the output live.
     config, problems = load_config(site_path)
     if config is None:
         print_problems(problems, stream)
         return BuildResult(2, problems=problems)
-    out = (out or config.output_dir).resolve()
+    out = output_path(out or config.output_dir)
+    refusal = refuse_sources(config, out, "--out" if given_out else "output_dir in site.yml")
+    if refusal:
+        print(f"rewards build: {refusal}", file=stream)
+        return BuildResult(2)
 
     # 2. One build at a time per output folder (`rewards serve` and a manual build may overlap);
     #    under the lock, leftovers of a killed build are swept away.
@@ -98,6 +104,8 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
 
         # 3. Plan: fingerprint the inputs, read what the previous build was made from, decide what is stale.
         plan = plan_build(config, out, today, clean)
+        if plan.note:
+            print(f"rewards build: {plan.note}", file=stream)
         if plan.mode is Mode.NOTHING:
             remember_stamps(plan)
             return summarise(stream, BuildResult(0, plan.mode, out, seconds=time.perf_counter() - started),
@@ -115,13 +123,12 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         # 5. Collect the pages that depend on no partner (full builds only).
         shared = collect_shared_pages(site) if plan.full else []
 
-        # 6. Render and stage everything, record what it was made from, then swap it in.
-        write.sweep(out, deep=plan.full)
-        stage = write.Stage(out, f"{os.getpid()}-{time.time_ns()}")
+        # 6. Render into a new build folder, record what it was made from, then switch the output to it.
+        stage = write.Stage(out, write.new_token())
         try:
             staged = render_pages(stage, site, plan, shared, jobs or default_jobs(), stream, progress)
             manifest = stage_manifest(stage, site, plan, shared, staged)
-            removed_files = stage.commit(obsolete_outputs(site, plan, manifest))
+            removed_files = stage.commit(obsolete_outputs(site, plan, manifest), carry=not plan.full)
         except (OSError, TemplateError) as error:
             stage.abort()
             print(f"rewards build: {type(error).__name__}: {error}; the site in {shown_path(out)} was left as it was",
@@ -137,29 +144,71 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
                                              removed_files, time.perf_counter() - started), staged.total)
 
 
+def output_path(out: Path) -> Path:
+    """The output as an absolute path whose last name is kept as it is (it is a link to the live build)."""
+    absolute = Path(os.path.abspath(out))
+    return absolute.parent.resolve() / absolute.name
+
+
+def refuse_sources(config: SiteConfig, out: Path, named: str) -> str:
+    """Why the output may not go where it is asked to (empty when it may): an output that is,
+    holds or is inside the content or the templates, or that is or holds the folder of site.yml,
+    would write the site into its own sources (and a full build removes what it does not make)."""
+    places = {out, out.resolve()}
+    sources = [(config.root.resolve(), "the folder of site.yml", False),
+               (config.content_dir.resolve(), "the content folder", True),
+               (config.templates_dir.resolve(), "the templates folder", True)]
+    for source, what, no_inside in sources:
+        for place in places:
+            if place == source:
+                relation = "is"
+            elif source.is_relative_to(place):
+                relation = "holds"
+            elif no_inside and place.is_relative_to(source):
+                relation = "is inside"
+            else:
+                continue
+            return (f"{named} {shown_path(out)} would write the site into its sources: it {relation} {what} "
+                    f"({shown_path(source)}); choose a folder outside the content and the templates that does "
+                    f"not hold site.yml")
+    return ""
+
+
 def plan_build(config: SiteConfig, out: Path, today: dt.date, clean: bool) -> BuildPlan:
-    """Everything is stale on a first or --clean build, when a global input changed, or when a stray
-    file sits in partners/ (only a full load reports it); else the partners whose files changed, or nothing."""
+    """Everything is stale on a first or --clean build, when a global input changed, when the previous
+    build's manifest is damaged, or when a stray file sits in partners/ (only a full load reports it);
+    else the partners whose files changed, or nothing."""
     global_key = inputs.global_fingerprint(config.path, config.content_dir, config.templates_dir,
                                            i18n.catalogs_fingerprint(config.languages), today.isoformat())
-    previous = (None if clean else inputs.Manifest.read(out)) or inputs.Manifest()
+    note = ""
+    try:
+        previous = (None if clean else inputs.Manifest.read(out, config.languages)) or inputs.Manifest()
+    except inputs.DamagedManifest as damage:
+        previous = inputs.Manifest()
+        note = (f"the build manifest {shown_path(out / urls.MANIFEST)} is damaged ({damage}); "
+                f"ignoring it: full build")
     scanned, strays = inputs.scan_partners(config.content_dir)
     if previous.global_key != global_key or strays:
         return BuildPlan(Mode.FULL, out, global_key, previous, inputs.hash_all(config.content_dir, scanned),
-                         tuple(sorted(scanned)), ())
+                         tuple(sorted(scanned)), (), note)
     stamps, changed, removed = inputs.partner_changes(config.content_dir, previous.partners, scanned)
     mode = Mode.PARTIAL if changed or removed else Mode.NOTHING
     return BuildPlan(mode, out, global_key, previous, stamps, tuple(changed), tuple(removed))
 
 
 def remember_stamps(plan: BuildPlan) -> None:
-    """Nothing to render; files touched but identical: the manifest remembers their new times only."""
-    if plan.stamps == plan.previous.partners:
+    """Nothing to render; files touched but identical: the manifest remembers their new times only
+    (replaced alone in the live build). A plain output folder of an older version is converted too."""
+    if plan.stamps == plan.previous.partners and not write.is_plain(plan.out):
         return
-    stage = write.Stage(plan.out, f"{os.getpid()}-{time.time_ns()}")
-    manifest = replace(plan.previous, partners=plan.stamps)
-    stage.record([urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else [])
-    stage.commit()
+    stage = write.Stage(plan.out, write.new_token())
+    try:
+        manifest = replace(plan.previous, partners=plan.stamps)
+        stage.record([urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else [])
+        stage.commit(carry=True)
+    except BaseException:
+        stage.abort()
+        raise
 
 
 def load_planned(config: SiteConfig, plan: BuildPlan, today: dt.date) -> tuple[Content | None, list[Problem]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ PARTNERS_DIR = "partners"
 CODE_PACKAGES = ("rewards_build", "notifier")
 PACKAGES_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the packages (checkout or site-packages)
 _NOT_INPUTS = ("__pycache__",)  # byte code changes whenever Python recompiles, not when the code does
+
+
+class DamagedManifest(ValueError):
+    """The manifest is there but is not what a build writes; the message says how."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +51,49 @@ class Manifest:
     offers: dict[str, list[str]] = field(default_factory=dict)  # offer ids, by partner id
 
     @classmethod
-    def read(cls, out: Path) -> Manifest | None:
+    def read(cls, out: Path, languages: Sequence[str] = ()) -> Manifest | None:
+        """The previous build's manifest; None when there is none or it is of another version.
+        Raises DamagedManifest when it is not what a build writes (truncated, random bytes, the
+        wrong shape): the output folder is not trusted to hold what we wrote."""
         try:
-            data = json.loads((out / urls.MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = (out / urls.MANIFEST).read_bytes()
+        except FileNotFoundError:
             return None
+        except OSError as error:
+            raise DamagedManifest(error.strerror or str(error)) from None
+        try:
+            data = json.loads(text.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise DamagedManifest("not UTF-8") from None
+        except ValueError as error:
+            raise DamagedManifest(f"not JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise DamagedManifest(f"a JSON {type(data).__name__}, not an object")
         if data.get("version") != MANIFEST_VERSION:
             return None
-        return cls(data["global"], {k: FileStamp(*v) for k, v in data["partners"].items()},
-                   data["rows"], data["outputs"], data["offers"])
+        return cls._checked(data, languages)
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any], languages: Sequence[str]) -> Manifest:
+        def need(ok: bool, what: str) -> None:
+            if not ok:
+                raise DamagedManifest(what)
+
+        missing = [key for key in ("global", "partners", "rows", "outputs", "offers") if key not in data]
+        need(not missing, f"missing {', '.join(missing)}")
+        need(isinstance(data["global"], str), "global is not text")
+        partners, rows, outputs, offers = data["partners"], data["rows"], data["outputs"], data["offers"]
+        need(isinstance(partners, dict) and all(
+            isinstance(v, list) and len(v) == 4 and isinstance(v[0], str) and type(v[1]) is int
+            and type(v[2]) is int and isinstance(v[3], str) for v in partners.values()), "partners: bad file stamp")
+        need(isinstance(rows, dict) and all(
+            isinstance(row, dict) and row.get("id") == pid and isinstance(row.get("html"), dict)
+            and all(isinstance(row["html"].get(lang), str) for lang in languages)
+            for pid, row in rows.items()), "rows: bad partner row")
+        need(isinstance(outputs, list) and all(isinstance(o, str) for o in outputs), "outputs: not a list of paths")
+        need(isinstance(offers, dict) and all(isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+                                              for ids in offers.values()), "offers: not lists of offer ids")
+        return cls(data["global"], {k: FileStamp(*v) for k, v in partners.items()}, rows, outputs, offers)
 
     def to_bytes(self) -> bytes:
         data = {"version": MANIFEST_VERSION, "global": self.global_key,

@@ -21,7 +21,7 @@ from watchfiles import watch
 from .. import clock
 from ..pipeline import load_config
 from ..report import print_problems
-from .build import build
+from .build import build, output_path
 from .i18n import LOCALE_DIR
 
 RELOAD_SCRIPT = b"""<script>(function(){var v=null;function poll(){fetch("/__reload?v="+(v===null?"":v))
@@ -93,13 +93,18 @@ def serve(site_path: Path, *, today: dt.date | None, out: Path | None, host: str
     if config is None:
         print_problems(problems, sys.stderr)
         return 2
-    root = (out or config.output_dir).resolve()
+    # The output path itself, not where it points: it is a link switched to each new build, and the
+    # handler opens every file through it, so each request sees the live build.
+    root = output_path(out or config.output_dir)
 
-    def rebuild() -> bool:
+    def rebuild() -> int:
         # The real date is read at this edge, at each rebuild (a server left running overnight moves on).
-        return build(site_path, today or clock.today(), out=root, jobs=jobs, stream=sys.stderr).exit_code == 0
+        return build(site_path, today or clock.today(), out=root, jobs=jobs, stream=sys.stderr).exit_code
 
-    if not rebuild() and not root.exists():
+    first = rebuild()
+    if first == 2:  # site.yml unusable, or an output inside the sources: nothing to serve
+        return 2
+    if first != 0 and not root.exists():
         return 1
     generation = Generation()
     server = http.server.ThreadingHTTPServer((host, port), make_handler(root, generation))
@@ -109,7 +114,7 @@ def serve(site_path: Path, *, today: dt.date | None, out: Path | None, host: str
     watched = [p for p in (config.content_dir, config.templates_dir, config.path, LOCALE_DIR) if p.exists()]
     try:
         for _changes in watch(*watched, debounce=200, raise_interrupt=False):
-            if rebuild():
+            if rebuild() == 0:
                 generation.bump()
     finally:
         server.shutdown()

@@ -1,104 +1,158 @@
-"""Atomic output: nothing in the live site changes until every file has rendered.
+"""Atomic output: the output path is a symbolic link to a complete build folder, switched in one step.
 
-Two ways, chosen per build:
-- the output folder does not exist yet: write everything into a sibling staging folder, then
-  rename that folder into place (one atomic rename);
-- it exists: write each changed file next to its target under a temporary name, and only once all
-  have rendered rename each into place, then delete the outputs that are no longer produced.
-A file whose new bytes equal what is already there is not written at all (no-op rebuilds touch
-nothing). On failure, `abort` removes every temporary file, leaving the old site as it was.
+    _site -> ._site.rewards-builds/<id>      (a relative link; the builds folder sits beside it)
+
+A build makes a new folder that no reader sees, `<builds>/.rewards-tmp-<token>`:
+- each page whose bytes changed is written there (a new file, never through an existing one);
+- each page rendered with the same bytes as the live build's is hard-linked from it (no copy, and
+  its inode and mtime stay as they were);
+- on a partial build, every other file of the live build is hard-linked too (except the outputs of
+  removed partners).
+Once complete, the folder is renamed to `<builds>/<token>` and one `rename()` puts a new symbolic
+link over the output path. Before that rename every reader sees the old site, after it the new one;
+no file of the live build is ever written, renamed or removed while it is live. Then every build
+folder but the new one and the one it replaced is removed (the previous one is kept until the next
+build, for readers that resolved the link just before the switch, and for a rollback by hand).
+
+A kill at any point leaves the old site or the new one, and names the next build sweeps
+(`sweep`): temporary links beside the output, unfinished build folders, old build folders.
+
+A plain output folder (a site built before this layout) is converted by the first build: on
+Linux, `renameat2(RENAME_EXCHANGE)` swaps the folder and the new link in one step; elsewhere the
+folder is moved into the builds folder and the link renamed into place right after (the output
+path is missing between the two renames, never half old and half new).
+
+A build that changed no page (only the manifest: a partner file touched, or a change no page
+shows) replaces the live build's manifest alone, with one rename; its pages are not touched.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import urls
+
 TMP_MARK = ".rewards-tmp-"
+BUILDS_MARK = ".rewards-builds"
+
+# New build folder -> the live build folder its unchanged pages are linked from. Set by the stage in
+# the parent before the render workers fork, so `put` (which they call) finds it without arguments.
+_PREVIOUS: dict[str, Path] = {}
+
+
+def builds_dir(out: Path) -> Path:
+    """Where the build folders of an output live: beside it, e.g. ._site.rewards-builds/."""
+    return out.parent / f".{out.name}{BUILDS_MARK}"
+
+
+def new_token() -> str:
+    """Unique per build, and sortable by time: names the build folder and temporary names."""
+    return f"{time.time_ns()}-{os.getpid()}"
+
+
+def live_folder(out: Path) -> Path | None:
+    """The folder readers of the output path see: the link's target, a plain folder, or none."""
+    if out.is_symlink():
+        return out.resolve() if out.is_dir() else None
+    return out if out.is_dir() else None
+
+
+def is_plain(out: Path) -> bool:
+    """A plain folder at the output path: built before the linked layout; the next build converts it."""
+    return out.is_dir() and not out.is_symlink()
 
 
 @dataclass
 class Stage:
     out: Path
-    token: str  # unique per build: names this build's temporary files
-    fresh: bool = field(init=False)
-    root: Path = field(init=False)
-    pending: list[str] = field(default_factory=list)  # relative outputs waiting for their rename
-    created_dirs: list[Path] = field(default_factory=list)
+    token: str
+    fresh: bool = field(init=False)  # no live build to compare with: every file is written
+    root: Path = field(init=False)  # the new build folder (invisible to readers until `commit`)
+    previous: Path | None = field(init=False)  # the live build folder
+    pending: list[str] = field(default_factory=list)  # outputs whose bytes changed
 
     def __post_init__(self) -> None:
-        self.fresh = not self.out.exists()
-        self.root = self.out.parent / f".{self.out.name}{TMP_MARK}{self.token}" if self.fresh else self.out
-        if self.fresh:
-            self.root.mkdir(parents=True)
+        self.previous = live_folder(self.out)
+        self.fresh = self.previous is None
+        self.root = builds_dir(self.out) / f"{TMP_MARK}{self.token}"
+        self.root.mkdir(parents=True)
+        if self.previous is not None:
+            _PREVIOUS[str(self.root)] = self.previous
 
     def put(self, rel: str, data: bytes) -> bool:
-        """Stage one output; False when the file already holds exactly these bytes."""
+        """Stage one output; False when the live build already holds exactly these bytes (linked)."""
         return put(self.root, self.fresh, self.token, rel, data)
 
     def record(self, written: Iterable[str]) -> None:
         self.pending.extend(written)
 
-    def commit(self, obsolete: Iterable[str] = ()) -> int:
-        """Swap everything in; returns how many obsolete files were removed."""
-        if self.fresh:
-            os.replace(self.root, self.out)
+    def commit(self, obsolete: Iterable[str] = (), *, carry: bool = False) -> int:
+        """Switch the output to the new build; returns how many files of the live build it drops.
+        `carry`: a partial build, which also keeps every file of the live build but `obsolete`."""
+        _PREVIOUS.pop(str(self.root), None)
+        gone = set(obsolete)
+        previous = self.previous
+        if previous is not None and carry and not gone and set(self.pending) <= {urls.MANIFEST} \
+                and not is_plain(self.out):
+            # No page changed: the live build keeps its pages, and its manifest is replaced alone.
+            if self.pending:
+                os.replace(self.root / urls.MANIFEST, previous / urls.MANIFEST)
+            shutil.rmtree(self.root, ignore_errors=True)
             return 0
-        for rel in self.pending:
-            target = self.out / rel
-            os.replace(_tmp_name(target, self.token), target)
         removed = 0
-        for rel in obsolete:
-            target = self.out / rel
-            if target.is_file():
-                target.unlink()
-                removed += 1
-                _prune(target.parent, self.out)
+        if previous is not None:
+            if carry:
+                _carry_over(previous, self.root, gone)
+            removed = sum(1 for rel in gone if (previous / rel).is_file())
+        done = self.root.with_name(self.token)
+        os.rename(self.root, done)
+        kept = _switch(self.out, done, self.token)
+        _remove_builds(self.out, keep={done.name, *kept})
         return removed
 
     def abort(self) -> None:
-        """Leave the previous site exactly as it was."""
-        if self.fresh:
-            shutil.rmtree(self.root, ignore_errors=True)
-            return
-        for dirpath, _dirs, files in os.walk(self.out):
-            for name in files:
-                if TMP_MARK + self.token in name:
-                    path = Path(dirpath) / name
-                    path.unlink(missing_ok=True)
-                    _prune(path.parent, self.out)
-
-
-def _tmp_name(target: Path, token: str) -> Path:
-    return target.with_name(f".{target.name}{TMP_MARK}{token}")
+        """Leave the live site exactly as it was (it was never touched)."""
+        _PREVIOUS.pop(str(self.root), None)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def put(root: Path, fresh: bool, token: str, rel: str, data: bytes) -> bool:
-    """Write one file (usable from worker processes: no shared state)."""
+    """Write one output into the new build folder, or link it from the live build when its bytes are
+    the same (usable from worker processes). True when written."""
     target = root / rel
-    if fresh:
-        _write(target, data)
-        return True
-    try:
-        if target.stat().st_size == len(data) and target.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    _write(_tmp_name(target, token), data)
+    previous = None if fresh else _PREVIOUS.get(str(root))
+    if previous is not None:
+        before = previous / rel
+        try:
+            if before.stat().st_size == len(data) and before.read_bytes() == data:
+                _link(before, target)
+                return False
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    _write(target, data)
     return True
 
 
 def _write(path: Path, data: bytes) -> None:
+    """A new file: O_EXCL, so bytes never go through a name that is a link to a live file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(path, flags, 0o644)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        path.unlink()
+        fd = os.open(path, flags, 0o644)
     try:
         view = memoryview(data)
         while view:
@@ -107,21 +161,110 @@ def _write(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _prune(folder: Path, top: Path) -> None:
-    """Remove folders left empty, up to (not including) the site root."""
-    while folder != top and folder.is_relative_to(top):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+def _link(source: Path, target: Path) -> None:
+    """Hard-link a file of the live build into the new one (a copy where links are not possible)."""
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link(source, target)
+    except OSError as error:  # another file system (a foreign link target), or no hard links there
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(source, target)
+
+
+def _carry_over(previous: Path, root: Path, gone: set[str]) -> None:
+    """Link every file of the live build the new one has not got yet, but the obsolete ones."""
+    def walk(folder: Path, rel: str) -> None:
+        made = False
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = rel + entry.name
+                if TMP_MARK in entry.name:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    walk(Path(entry.path), name + "/")
+                elif name not in gone:
+                    if not made:
+                        (root / rel).mkdir(parents=True, exist_ok=True)
+                        made = True
+                    try:
+                        os.link(entry.path, root / name)
+                    except FileExistsError:  # rendered by this build
+                        pass
+                    except OSError as error:
+                        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                            raise
+                        if not (root / name).exists():
+                            shutil.copy2(entry.path, root / name)
+    walk(previous, "")
+
+
+def _switch(out: Path, build: Path, token: str) -> set[str]:
+    """Point the output at `build` in one step; returns the names of build folders to keep (the one
+    replaced, for readers that resolved the old link just before)."""
+    before = live_folder(out)
+    link = out.parent / f".{out.name}{TMP_MARK}{token}"
+    os.symlink(os.path.relpath(build, out.parent), link)
+    if not is_plain(out):
+        os.replace(link, out)  # the switch: one rename
+        return {before.name} if before is not None and before.parent == build.parent else set()
+    # A plain folder from before the linked layout: exchange it with the link in one step where the
+    # system can, then move it among the builds (it is the previous build now).
+    kept = build.with_name(f"{token}-before")
+    if _exchange(link, out):
+        os.rename(link, kept)
+    else:
+        os.rename(out, kept)
+        os.replace(link, out)
+    return {kept.name}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swap two names atomically (Linux 3.15+); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _remove_builds(out: Path, keep: set[str]) -> None:
+    builds = builds_dir(out)
+    for path in sorted(builds.iterdir()) if builds.is_dir() else []:
+        if path.name not in keep:
+            _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def leftovers(out: Path) -> list[Path]:
-    """Temporary files or staging folders of any build (tests assert there are none)."""
-    found = [p for p in out.parent.iterdir() if TMP_MARK in p.name] if out.parent.exists() else []
-    if out.exists():
-        found += [Path(d) / n for d, _s, files in os.walk(out) for n in files if TMP_MARK in n]
+    """What killed builds left (tests assert there is none): temporary names beside the output,
+    unfinished build folders, build folders beyond the live one and one previous, and temporary
+    files inside the live site."""
+    prefix = f".{out.name}{TMP_MARK}"
+    found = [p for p in out.parent.iterdir() if p.name.startswith(prefix)] if out.parent.exists() else []
+    builds = builds_dir(out)
+    if builds.is_dir():
+        found += [p for p in builds.iterdir() if p.name.startswith(TMP_MARK)]
+        live = live_folder(out)
+        others = [p for p in builds.iterdir() if not p.name.startswith(TMP_MARK) and p != live]
+        found += others[1:] if len(others) > 1 else []
+    live = live_folder(out)
+    if live is not None:
+        found += [Path(d) / n for d, _s, files in os.walk(live) for n in files if TMP_MARK in n]
     return found
 
 
@@ -137,15 +280,24 @@ def exclusive(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def sweep(out: Path, deep: bool = False) -> None:
-    """Remove what a killed build left (call under `exclusive`: then no other build is running).
-    Staging folders beside the site are cheap to find; temporary files inside it are looked for
-    only when `deep` (full builds, where one walk of the folder is noise)."""
+def sweep(out: Path) -> None:
+    """Remove what killed builds left (call under `exclusive`: then no other build is running):
+    temporary names beside the output (links, staging folders of older versions, a plain folder
+    exchanged but not yet moved), unfinished build folders, and every finished one but the live
+    build and the newest other. A plain output folder (an older version's) is swept inside too."""
     prefix = f".{out.name}{TMP_MARK}"
-    for path in out.parent.iterdir():
-        if path.name.startswith(prefix) and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-    if deep and out.is_dir():
-        for path in leftovers(out):
-            if path.is_file():
-                path.unlink(missing_ok=True)
+    for path in out.parent.iterdir() if out.parent.is_dir() else []:
+        if path.name.startswith(prefix):
+            _remove(path)
+    builds = builds_dir(out)
+    if builds.is_dir():
+        live = live_folder(out)
+        finished = sorted(p for p in builds.iterdir() if not p.name.startswith(TMP_MARK) and p != live)
+        for path in builds.iterdir():
+            if path.name.startswith(TMP_MARK) or (path in finished[:-1]):
+                _remove(path)
+    if is_plain(out):
+        for dirpath, _dirs, files in os.walk(out):
+            for name in files:
+                if TMP_MARK in name:
+                    (Path(dirpath) / name).unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from site_helpers import SiteCopy, copy_site, stamps, tree
 
-from rewards_build.site.write import leftovers
+from rewards_build.site.write import builds_dir, leftovers
 
 PARTNER = "content/partners/adatum-awaiting-contact.yml"
 
@@ -163,16 +163,40 @@ def test_stray_file_among_partners_is_reported_even_when_nothing_else_changed(si
     assert tree(out, skip=()) == before
 
 
-def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site_copy: SiteCopy, tmp_path: Path) -> None:
+def test_leftovers_of_a_killed_build_are_swept_by_the_next_build_of_any_kind(site_copy: SiteCopy,
+                                                                             tmp_path: Path) -> None:
     out = tmp_path / "site"
     site_copy.build(out)
-    (tmp_path / ".site.rewards-tmp-999-1").mkdir()  # a first build killed while staging
+    builds = builds_dir(out)
+    (tmp_path / ".site.rewards-tmp-999-1").mkdir()  # a staging folder of an older version
     (tmp_path / ".site.rewards-tmp-999-1" / "index.html").write_text("half")
-    (out / "partners" / ".index.html.rewards-tmp-999-1").write_text("half")  # killed before its renames
-    assert len(leftovers(out)) == 2
-    result, _ = site_copy.build(out, clean=True)
-    assert result.exit_code == 0
+    (tmp_path / ".site.rewards-tmp-999-2").symlink_to(builds)  # a link made for a switch that never came
+    (builds / ".rewards-tmp-999-3" / "partners").mkdir(parents=True)  # a build folder being filled
+    (builds / ".rewards-tmp-999-3" / "partners" / "index.html").write_text("half")
+    assert len(leftovers(out)) == 3
+    before = tree(out, skip=())
+    result, _ = site_copy.build(out)  # nothing changed: the sweep still runs
+    assert result.exit_code == 0 and result.mode == "nothing"
     assert leftovers(out) == []
+    assert tree(out, skip=()) == before
+
+
+def test_a_plain_output_folder_is_converted_and_its_temporary_files_swept(site_copy: SiteCopy,
+                                                                         tmp_path: Path) -> None:
+    """An output folder written before the linked layout, with a killed build's temporary files in it:
+    the next build, even one with nothing to render, switches it to the linked layout without them."""
+    built = tmp_path / "built"
+    site_copy.build(built)
+    out = tmp_path / "site"
+    shutil.copytree(built, out)  # a plain folder
+    (out / "partners" / ".index.html.rewards-tmp-999-1").write_text("half")
+    result, log = site_copy.build(out)
+    assert result.exit_code == 0 and result.mode == "nothing", log
+    assert out.is_symlink() and out.resolve().parent == builds_dir(out)
+    assert leftovers(out) == []
+    assert tree(out, skip=()) == tree(built, skip=())
+    result, log = site_copy.build(out)
+    assert result.mode == "nothing" and out.is_symlink(), log
 
 
 def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) -> None:
@@ -185,4 +209,3 @@ def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) 
     clean = tmp_path / "clean"
     site_copy.build(clean, today=dt.date(2026, 11, 25))
     assert tree(out) == tree(clean)
-    shutil.rmtree(clean)

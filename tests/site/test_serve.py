@@ -53,3 +53,32 @@ def test_serve_rebuilds_on_change_and_pages_reload(site_copy: SiteCopy, tmp_path
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_static_server_pointed_at_the_output_path_serves_each_new_build(site_copy: SiteCopy,
+                                                                          tmp_path: Path) -> None:
+    """`python -m http.server -d _site`, as docs/site.md suggests: the output path is a link switched
+    to each new build, and the server, which opens files through it, serves the new pages at once."""
+    out = tmp_path / "site"
+    result, log = site_copy.build(out, jobs=1)
+    assert result.exit_code == 0, log
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "-b", "127.0.0.1", "-d", str(out), "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        found = re.search(r"port (\d+)", proc.stdout.readline())
+        assert found, "the server did not start"
+        page = f"http://127.0.0.1:{found.group(1)}/partners/trey-list-only/index.html"
+        status, html = _get(page)
+        assert status == 200 and "Renamed" not in html
+        partner = site_copy.content / "partners/trey-list-only.yml"
+        partner.write_text(partner.read_text().replace("\nname: ", "\nname: Renamed ", 1))
+        result, log = site_copy.build(out, jobs=1)
+        assert result.exit_code == 0 and result.mode == "partial", log
+        assert "Renamed" in _get(page)[1]
+        partner.write_text(partner.read_text().replace("\nname: Renamed ", "\nname: Renamed Again ", 1))
+        result, log = site_copy.build(out, jobs=1)  # one more: the build it started with is removed now
+        assert result.mode == "partial", log
+        assert "Renamed Again" in _get(page)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

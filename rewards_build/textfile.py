@@ -75,7 +75,7 @@ def _line_breaks(text: str, shown: str) -> tuple[str | None, list[Problem]]:
             return None, [Problem(shown, line, col, "carriage return without a line feed (old Mac line ends); save "
                                                     "the file with LF line ends")]
         text = text.replace("\r\n", "\n")
-    invisible = _INVISIBLE_BREAK.search(text)
+    invisible = None if text.isascii() else _INVISIBLE_BREAK.search(text)
     if invisible is not None:
         char = invisible.group()
         line, col = position(text, invisible.start())
@@ -90,23 +90,24 @@ def _read_bytes(path: Path, shown: str, root: Path | None) -> tuple[bytes | None
         return None, [Problem(shown, 1, 1, message)]
 
     try:
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode) or (root is not None and not _inside(str(path.parent), str(root))):
+        name = os.fspath(path)
+        info = os.lstat(name)
+        if stat.S_ISLNK(info.st_mode) or (root is not None and not _inside(os.path.dirname(name), os.fspath(root))):
             target = Path(os.path.realpath(path))
             refused = _link_refused(target, root)
             if refused:
                 return refuse(refused)
             info = os.stat(target)
-        for test, kind in _KINDS:
-            if test(info.st_mode):
-                return refuse(f"is a {kind}, not a regular file; content files must be regular files")
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((kind for test, kind in _KINDS if test(info.st_mode)), "special file")
+            return refuse(f"is a {kind}, not a regular file; content files must be regular files")
         # O_NONBLOCK: should the file be swapped for a pipe after the check, opening it still returns.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return refuse("is not a regular file; content files must be regular files")
-            raw = _read_at_most(fd, MAX_FILE_BYTES + 1)
+            raw = _read_at_most(fd, MAX_FILE_BYTES + 1, info.st_size)
         finally:
             os.close(fd)
     except FileNotFoundError:
@@ -121,15 +122,17 @@ def _read_bytes(path: Path, shown: str, root: Path | None) -> tuple[bytes | None
     return raw, []
 
 
-def _read_at_most(fd: int, limit: int) -> bytes:
+def _read_at_most(fd: int, limit: int, expected: int) -> bytes:
+    """At most `limit` bytes of a regular file, whatever its size says (it may grow while being read)."""
     chunks: list[bytes] = []
     size = 0
     while size < limit:
-        chunk = os.read(fd, limit - size)
-        if not chunk:
-            break
+        want = min(limit - size, max(expected + 1 - size, 1 << 16))
+        chunk = os.read(fd, want)
         chunks.append(chunk)
         size += len(chunk)
+        if len(chunk) < want:  # a regular file reads short only at its end: no second call to find it
+            break
     return b"".join(chunks)
 
 

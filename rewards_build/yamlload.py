@@ -165,10 +165,13 @@ def _block_depth_exceeded(text: str) -> tuple[int, int] | None:
 
     Each block level needs one more column of indentation or one more indicator ("- ", "? ", ": ")
     on its line, so indentation plus indicators bounds the depth: only a file whose bound passes the
-    limit (never real content) pays for walking the parser's events.
+    limit (never real content) pays for walking the parser's events. A line's indentation plus its
+    indicators never exceed its length, so only lines longer than the limit are looked at.
     """
     bound = 0
-    for line in text.splitlines():
+    for line in text.split("\n"):
+        if len(line) <= MAX_BLOCK_DEPTH:
+            continue
         stripped = line.lstrip(" ")
         if stripped and not stripped.startswith("#"):
             bound = max(bound, len(line) - len(stripped) + len(_INDICATOR.findall(stripped)))

@@ -30,10 +30,19 @@ from rewards_build import wording
 from rewards_build.config import Mailbox, SiteConfig
 from rewards_build.model import Content, Partner
 from rewards_build.rules import EscalationKind
-from rewards_build.sanitize import markdown_to_html
+from rewards_build.sanitize import markdown_text, markdown_to_html
 from rewards_build.site import urls
 
-from .mime import POLICY, UnsafeHeader, address, address_header, multipart_alternative, safe, text_header
+from .mime import (
+    POLICY,
+    UnsafeHeader,
+    address,
+    address_header,
+    check_structure,
+    multipart_alternative,
+    safe,
+    text_header,
+)
 from .plan import Envelope, Item
 
 __all__ = ["POLICY", "CatalogError", "Composed", "Composer", "UnsafeHeader"]
@@ -126,6 +135,8 @@ class Composer:
         partner, recipient = envelope.partner, envelope.recipient
         lang = self.catalog.language(recipient.language)
         blocks = [self._item_markdown(envelope, item, lang) for item in envelope.items]
+        html_blocks = [markdown_to_html(self._item_markdown(envelope, item, lang, markdown_text))
+                       for item in envelope.items]
         subject = self._subject(envelope, lang)
         page_url = self.page_url(partner)
         footer = {
@@ -147,7 +158,7 @@ class Composer:
             "footer": footer,
         }
         text = self.text_template.render(blocks=blocks, **context)
-        html = self.html_template.render(blocks=[markdown_to_html(b) for b in blocks], **context)
+        html = self.html_template.render(blocks=html_blocks, **context)
 
         to = address(recipient.name, recipient.email)
         recipients = [recipient.email]
@@ -169,6 +180,8 @@ class Composer:
         headers.append(text_header("Content-Language", lang))
         headers.append(text_header("X-Rewards-Items", ", ".join(item.key.kind for item in envelope.items)))
         data = multipart_alternative(headers, text, html, envelope.message_id)
+        check_structure(data, [*(line.split(":", 1)[0] for line in headers if line), "MIME-Version", "Content-Type"],
+                        [to.addr_spec, *recipients[1:]])
         return Composed(envelope, data, self.sender.addr_spec, tuple(recipients))
 
     # --- values computed for the templates -----------------------------------------------------
@@ -185,31 +198,35 @@ class Composer:
     def _t(self, lang: str, key: str, **values: object) -> str:
         return self.catalog.get(lang, key, **values)
 
-    def _names(self, envelope: Envelope, item: Item, lang: str) -> dict[str, object]:
+    def _names(self, envelope: Envelope, item: Item, lang: str, text: Callable[[str], str] = str) -> dict[str, object]:
+        """The values a string's placeholders take; `text` makes content's words safe where they go."""
         esc = item.escalation
         assert esc is not None
         partner = envelope.partner
         offer = partner.offer(esc.offer_id) if esc.offer_id else None
         titles = [b.title_in(lang) if (b := self.content.benefits.get(bid)) else bid for bid in esc.benefits]
         return {
-            "partner": partner.name,
-            "offer": offer.name if offer else esc.offer_id or "",
-            "benefit": ", ".join(titles),  # one benefit, or an offer's expiring benefits named together
+            "partner": text(partner.name),
+            "offer": text(offer.name if offer else esc.offer_id or ""),
+            "benefit": text(", ".join(titles)),  # one benefit, or an offer's expiring benefits named together
             "days": esc.days,
             "date": _long_date(esc.since, lang),  # live, activation, expiry or deadline date
             "window": self.content.program.timing.contact_within_days,
         }
 
-    def _item_markdown(self, envelope: Envelope, item: Item, lang: str) -> str:
+    def _item_markdown(self, envelope: Envelope, item: Item, lang: str, text: Callable[[str], str] = str) -> str:
+        """One item's Markdown. Names and titles are text, not Markdown: for the HTML part `text` is
+        `markdown_text`, so a title like "[Pay here](https://...)" or "<img src=...>" shows as written."""
         if item.tip is not None:
             label_key = "getting-started.label" if item.tip.getting_started else "tip.label"
             return self.tip_template.render(
-                label=self._t(lang, label_key), title=item.tip.title_in(lang), body=item.tip.body_in(lang).strip()
+                label=self._t(lang, label_key), title=text(item.tip.title_in(lang)),
+                body=item.tip.body_in(lang).strip(),
             ).strip()
         esc = item.escalation
         assert esc is not None
         kind = esc.kind.value
-        names = self._names(envelope, item, lang)
+        names = self._names(envelope, item, lang, text)
         link = self.content.program.support_ticket_url if kind == "open-ticket" else (
             self.site.edit_link(envelope.partner.source) if kind == "assign-contact"
             else self.page_url(envelope.partner)

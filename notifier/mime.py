@@ -13,8 +13,12 @@ import base64
 import email.policy
 import hashlib
 from collections.abc import Sequence
+from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.parser import BytesHeaderParser
 from functools import lru_cache
+
+from rewards_build.mailsafe import ENCODED_WORD, address_problem
 
 CRLF = "\r\n"
 _UNSAFE = frozenset(chr(c) for c in range(32)) | {"\x7f", "\x85", "\u2028", "\u2029"}
@@ -68,13 +72,28 @@ POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 
 
 def address(name: str | None, email_address: str) -> Address:
-    return Address(display_name=safe(name or ""), addr_spec=safe(email_address))
+    problem = address_problem(safe(email_address))
+    if problem:
+        raise UnsafeHeader(f"{email_address} {problem}")
+    return Address(display_name=safe(name or ""), addr_spec=email_address)
+
+
+def _encoded_words(value: str, name: str) -> str:
+    """The whole value as RFC 2047 encoded words, written here rather than by the email package's
+    folder: that folder parses the value as header text first, so a literal "=?...?=" in it would
+    be decoded into header lines. Encoded, the literal text is all a reader ever decodes."""
+    return Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
 
 
 def address_header(name: str, addresses: Sequence[Address]) -> str:
+    if any(ENCODED_WORD in a.display_name for a in addresses):
+        shown = f",{CRLF} ".join(
+            f"{_encoded_words(a.display_name, name)} <{a.addr_spec}>" if a.display_name else a.addr_spec
+            for a in addresses)
+        return f"{name}: {shown}{CRLF}"
     shown = ", ".join(str(a) for a in addresses)  # each Address quotes its own display name
     line = f"{name}: {shown}"
-    if line.isascii() and len(line) <= 78 and "=?" not in line:
+    if line.isascii() and len(line) <= 78:
         return line + CRLF
     return _HEADERS(name, tuple(addresses)).fold(policy=POLICY)
 
@@ -83,10 +102,27 @@ def address_header(name: str, addresses: Sequence[Address]) -> str:
 def text_header(name: str, value: str) -> str:
     """An unstructured header (Subject, ...): folded and encoded by the email package when needed."""
     safe(value)
+    if ENCODED_WORD in value:
+        return f"{name}: {_encoded_words(value, name)}{CRLF}"
     line = f"{name}: {value}"
-    if line.isascii() and len(line) <= 78 and "=?" not in line:
+    if line.isascii() and len(line) <= 78:
         return line + CRLF
     return _HEADERS(name, value).fold(policy=POLICY)
+
+
+def check_structure(data: bytes, names: Sequence[str], recipients: Sequence[str]) -> None:
+    """The last look before the wire: the header block, read back as a mail program reads it, holds
+    exactly the headers written, in order, and To and Cc name exactly the intended recipients. Whatever
+    the content said, it cannot have become a header, a recipient or a body (the message is refused)."""
+    head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(head)
+    if [n.lower() for n in parsed] != [n.lower() for n in names]:
+        raise UnsafeHeader(f"headers read back as {parsed.keys()}, not {list(names)}")
+    found = [a.addr_spec.lower() for field in ("To", "Cc") for h in parsed.get_all(field, [])
+             for a in h.addresses]
+    if found != [r.lower() for r in recipients] or any(h.groups[0].display_name for field in ("To", "Cc")
+                                                       for h in parsed.get_all(field, []) if h.groups):
+        raise UnsafeHeader(f"recipients read back as {found}, not {list(recipients)}")
 
 
 def multipart_alternative(headers: Sequence[str], text: str, html: str, seed: str) -> bytes:

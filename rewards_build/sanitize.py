@@ -2,12 +2,15 @@
 
 Tips, toolkit pages and benefit descriptions come from pull requests, so their HTML is untrusted:
 nh3 keeps only the tags, attributes and URL schemes below. A <script>, a <style>, an iframe, an
-event handler, a style attribute, a javascript: or data: URL never survives, on a page or in a mail.
+event handler, a style attribute, a javascript: or data: URL never survives, on a page or in a mail,
+and images load only from the site itself.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -28,6 +31,14 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text to put inside Markdown so that it shows as written: no link, image, emphasis or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
+
+
 @functools.lru_cache(maxsize=4096)  # tip bodies repeat across thousands of pages and messages
 def markdown_to_html(text: str) -> str:
     """Markdown to sanitized HTML."""
@@ -39,4 +50,13 @@ def markdown_to_html(text: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_local_images_only,
     )
+
+
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """Images load from the site itself or not at all: a remote image in a page or a mail tells its
+    host who read it and when (a tracking pixel), and in mail it would load from a stranger's server."""
+    if tag == "img" and attribute == "src" and (urlsplit(value).scheme or value.startswith("//")):
+        return None
+    return value

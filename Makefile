@@ -74,5 +74,6 @@ bench: $(STAMP)
 	@[ ! -f bench/build.py ] || $(BIN)/python bench/build.py
 	@[ ! -f bench/notify.py ] || $(BIN)/python bench/notify.py
 
+# Never the ledger (var/ by default): it is the record of what was sent, and without it mail would go twice.
 clean:
-	rm -rf $(VENV) .venv-lock .venv-latest _site _outbox var .pytest_cache .ruff_cache .mypy_cache *.egg-info
+	rm -rf $(VENV) .venv-lock .venv-latest _site _outbox .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -83,13 +83,13 @@ def markdown_problems(text: str) -> list[tuple[int, str]]:
                     note("abbr", offset, f"more than {MAX_ABBREVIATIONS} abbreviation definitions (*[...]: ...); "
                                          "content never needs this many")
         elif block_lines:
-            for at, message in _bracket_problems(text, block_start, offset - 1):
-                note("brackets" + message[:1], at, message)
+            for rule, at, message in _bracket_problems(text, block_start, offset - 1):
+                note(rule, at, message)
             block_lines = 0
         offset += len(line) + 1
     if block_lines:
-        for at, message in _bracket_problems(text, block_start, len(text)):
-            note("brackets" + message[:1], at, message)
+        for rule, at, message in _bracket_problems(text, block_start, len(text)):
+            note(rule, at, message)
     footnote = _nth(text, "[^", MAX_FOOTNOTES + 1)
     if footnote is not None:
         note("footnotes", footnote, f"more than {MAX_FOOTNOTES} footnote references and definitions ([^...]); "
@@ -154,7 +154,7 @@ def _too_deep(line: str) -> int | None:
     return None
 
 
-def _bracket_problems(text: str, start: int, end_of_paragraph: int) -> Iterator[tuple[int, str]]:
+def _bracket_problems(text: str, start: int, end_of_paragraph: int) -> Iterator[tuple[str, int, str]]:
     """Unclosed and deeply nested brackets in one paragraph, text[start:end] (see the module's notes)."""
     brackets: list[int] = []  # offsets of open '['
     parens: list[tuple[int, bool]] = []  # open '(' and whether it opens a link's address: "](""
@@ -191,13 +191,15 @@ def _bracket_problems(text: str, start: int, end_of_paragraph: int) -> Iterator[
     closed_links = quoted_links
     unclosed = sorted([*brackets, *unclosed_links])
     if len(unclosed) > MAX_UNCLOSED_BRACKETS:
-        yield unclosed[MAX_UNCLOSED_BRACKETS], _UNCLOSED
+        yield "unclosed", unclosed[MAX_UNCLOSED_BRACKETS], _UNCLOSED
     deep = _too_nested(closed_brackets)
     if deep is not None:
-        yield deep, f"'[' nested more than {MAX_BRACKET_NESTING} levels deep; content never needs this"
+        yield "nested brackets", deep, (f"'[' nested more than {MAX_BRACKET_NESTING} levels deep; content never "
+                                        "needs this")
     deep = _too_nested(closed_links)
     if deep is not None:
-        yield deep, f"links nested more than {MAX_BRACKET_NESTING} levels deep; content never needs this"
+        yield "nested links", deep, (f"links nested more than {MAX_BRACKET_NESTING} levels deep; content never "
+                                     "needs this")
 
 
 def _too_nested(pairs: Iterable[tuple[int, int]]) -> int | None:

@@ -97,24 +97,27 @@ def _read_bytes(path: Path, shown: str, root: Path | None) -> tuple[bytes | None
             refused = _link_refused(target, root)
             if refused:
                 return refuse(refused)
-            info = os.stat(target)
+            name = os.fspath(target)  # open what was checked, not the link (which could change meanwhile)
+            info = os.stat(name)
         if not stat.S_ISREG(info.st_mode):
             kind = next((kind for test, kind in _KINDS if test(info.st_mode)), "special file")
             return refuse(f"is a {kind}, not a regular file; content files must be regular files")
-        # O_NONBLOCK: should the file be swapped for a pipe after the check, opening it still returns.
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        # Should the file be swapped after the check: O_NONBLOCK returns at once from a pipe, O_NOFOLLOW
+        # refuses a new link, and the open file must be the one checked.
+        checked = (info.st_dev, info.st_ino)
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY | os.O_NOFOLLOW)
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return refuse("is not a regular file; content files must be regular files")
+            if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != checked:
+                return refuse("changed while being read; run again")
             raw = _read_at_most(fd, MAX_FILE_BYTES + 1, info.st_size)
         finally:
             os.close(fd)
     except FileNotFoundError:
         return refuse("file not found")
     except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket replaced the file after the check
-            return refuse("is not a regular file; content files must be regular files")
+        if exc.errno in (errno.ENXIO, errno.ELOOP):  # a socket or a link replaced the file after the check
+            return refuse("changed while being read; run again")
         return refuse(f"cannot read file: {exc.strerror or exc}")
     if len(raw) > MAX_FILE_BYTES:
         return refuse(f"file is {max(info.st_size, len(raw)):,} bytes; content files are limited to "

@@ -1,12 +1,13 @@
 """Benchmark `rewards build` against its floor, measured in the same run, and print a table.
 
-    python bench/build.py [--partners 10000 30000] [--jobs 2]
+    python bench/build.py [--partners 10000 30000] [--jobs 2] [--repeat 5]
 
 The floor: a bare loop that reads the same partner YAML with PyYAML's C loader, turns it into the
 model without any check, and renders the same templates (same page contexts from the same rules)
 to the same files, on the same number of processes as the build, with no validation, no manifest,
 no staging and no comparison with what is on disk. The build: `rewards build` as users run it,
-validation included. Then a no-op rebuild and a one-partner rebuild of the built site.
+validation included. Then no-op rebuilds and one-partner rebuilds of the built site (`--repeat`
+runs each, a different partner each time: the median, and the range).
 
 Each measurement runs in a fresh process so that its peak memory is its own; times are measured
 around the work itself (interpreter start-up and imports excluded, the same for every row).
@@ -117,7 +118,15 @@ def measure(kind: str, site_yml: Path, out: Path, jobs: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench(n: int, jobs: int, workdir: Path) -> dict[str, dict]:
+def _median(runs: list[dict]) -> dict:
+    """The run of median time, with the range of all of them (hyperfine style)."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    row = dict(ordered[len(ordered) // 2])
+    row["range"] = (ordered[0]["seconds"], ordered[-1]["seconds"]) if len(runs) > 1 else None
+    return row
+
+
+def bench(n: int, jobs: int, workdir: Path, repeat: int = 1) -> dict[str, dict]:
     sys.path.insert(0, str(REPO / "bench"))
     from generate import generate
 
@@ -125,10 +134,14 @@ def bench(n: int, jobs: int, workdir: Path) -> dict[str, dict]:
     rows = {}
     rows["floor"] = measure("floor", site_yml, workdir / f"floor-{n}", jobs)
     rows["full"] = measure("full", site_yml, workdir / f"site-{n}", jobs)
-    rows["no-op"] = measure("noop", site_yml, workdir / f"site-{n}", jobs)
-    partner = sorted((site_yml.parent / "content" / "partners").glob("*.yml"))[n // 2]
-    partner.write_text(partner.read_text().replace("\nname: ", "\nname: Renamed ", 1))
-    rows["one partner"] = measure("one", site_yml, workdir / f"site-{n}", jobs)
+    rows["no-op"] = _median([measure("noop", site_yml, workdir / f"site-{n}", jobs) for _ in range(repeat)])
+    partners = sorted((site_yml.parent / "content" / "partners").glob("*.yml"))
+    runs = []
+    for i in range(repeat):  # a different partner each time, so each run has the same 5 files to write
+        partner = partners[(n // 2 + i * 97) % n]
+        partner.write_text(partner.read_text().replace("\nname: ", "\nname: Renamed ", 1))
+        runs.append(measure("one", site_yml, workdir / f"site-{n}", jobs))
+    rows["one partner"] = _median(runs)
     shutil.rmtree(workdir / f"floor-{n}", ignore_errors=True)
     shutil.rmtree(workdir / f"site-{n}", ignore_errors=True)
     return rows
@@ -138,6 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, nargs="+", default=[10_000, 30_000])
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the no-op and one-partner rebuilds "
+                        "(median shown, with the range)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -147,7 +162,7 @@ def main() -> None:
     results: dict[int, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="rewards-bench-") as tmp:
         for n in args.partners:
-            results[n] = bench(n, args.jobs, Path(tmp))
+            results[n] = bench(n, args.jobs, Path(tmp), args.repeat)
             _table(n, results[n])
     if len(results) > 1:
         small, large = min(results), max(results)
@@ -159,12 +174,14 @@ def main() -> None:
 def _table(n: int, rows: dict[str, dict]) -> None:
     floor = rows["floor"]["seconds"]
     print(f"\n{n:,} partners, {rows['full']['pages']:,} files, {os.cpu_count()} cores")
-    print(f"{'run':<12} {'seconds':>8} {'x floor':>8} {'files/s':>9} {'written':>8} {'peak MB':>8} {'worker MB':>9}")
+    print(f"{'run':<12} {'seconds':>8} {'x floor':>8} {'files/s':>9} {'written':>8} {'peak MB':>8} {'worker MB':>9}"
+          f"  range s")
     for name, row in rows.items():
         pages_per_s = row["pages"] / row["seconds"] if name in ("floor", "full") else float("nan")
         written = row.get("written", row["pages"])
+        spread = f"  {row['range'][0]:.2f}-{row['range'][1]:.2f}" if row.get("range") else ""
         print(f"{name:<12} {row['seconds']:>8.2f} {row['seconds'] / floor:>8.2f} {pages_per_s:>9.0f} "
-              f"{written:>8} {row['rss_mb']:>8.0f} {row['worker_rss_mb']:>9.0f}")
+              f"{written:>8} {row['rss_mb']:>8.0f} {row['worker_rss_mb']:>9.0f}{spread}")
 
 
 if __name__ == "__main__":

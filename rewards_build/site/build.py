@@ -124,11 +124,11 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         shared = collect_shared_pages(site) if plan.full else []
 
         # 6. Render into a new build folder, record what it was made from, then switch the output to it.
-        stage = write.Stage(out, write.new_token())
+        stage = write.Stage(out, write.new_token(), reuse_spare(plan))
         try:
             staged = render_pages(stage, site, plan, shared, jobs or default_jobs(), stream, progress)
-            manifest = stage_manifest(stage, site, plan, shared, staged)
-            removed_files = stage.commit(obsolete_outputs(site, plan, manifest), carry=not plan.full)
+            obsolete = stage_manifest(stage, site, plan, shared, staged)
+            removed_files = stage.commit(obsolete, carry=not plan.full)
         except (OSError, TemplateError) as error:
             stage.abort()
             print(f"rewards build: {type(error).__name__}: {error}; the site in {shown_path(out)} was left as it was",
@@ -201,7 +201,7 @@ def remember_stamps(plan: BuildPlan) -> None:
     (replaced alone in the live build). A plain output folder of an older version is converted too."""
     if plan.stamps == plan.previous.partners and not write.is_plain(plan.out):
         return
-    stage = write.Stage(plan.out, write.new_token())
+    stage = write.Stage(plan.out, write.new_token(), reuse_spare(plan))
     try:
         manifest = replace(plan.previous, partners=plan.stamps)
         stage.record([urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else [])
@@ -256,16 +256,26 @@ def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[P
     return Staged(written, len(shared) + count + len(listing), rows, listing)
 
 
-def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page],
-                   staged: Staged) -> inputs.Manifest:
-    """What this build was made from, staged with the pages (and so swapped in with them)."""
+def reuse_spare(plan: BuildPlan) -> write.Reuse | None:
+    """The build folder the live build was made from, and what differs between them, when the
+    manifest can say (not on --clean or after a damaged manifest: then the new build starts empty)."""
+    if not plan.previous.global_key:
+        return None
+    return write.Reuse(plan.previous.parent, plan.previous.changed)
+
+
+def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page], staged: Staged) -> list[str]:
+    """What this build was made from, staged with the pages (and so switched in with them); returns
+    the outputs of the live build this one no longer makes."""
     outputs = [p.output for p in shared + staged.listing] if plan.full else plan.previous.outputs
     offers = {} if plan.full else {pid: ids for pid, ids in plan.previous.offers.items() if pid not in plan.removed}
     offers.update({pid: [o.id for o in p.offers] for pid, p in site.content.partners.items()})
-    manifest = inputs.Manifest(plan.global_key, plan.stamps, staged.rows, outputs, offers)
+    manifest = inputs.Manifest(plan.global_key, plan.stamps, staged.rows, outputs, offers, stage.parent)
+    obsolete = obsolete_outputs(site, plan, manifest)
+    manifest.changed = sorted({*staged.written, *obsolete})
     changed = [urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else []
     stage.record(staged.written + changed)
-    return manifest
+    return obsolete
 
 
 def obsolete_outputs(site: Site, plan: BuildPlan, now: inputs.Manifest) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import urls
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 PARTNERS_DIR = "partners"
 # The code that turns content into pages: all of it counts, whichever module a change lands in.
 CODE_PACKAGES = ("rewards_build", "notifier")
@@ -49,6 +49,8 @@ class Manifest:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # PartnerRow as JSON, by id
     outputs: list[str] = field(default_factory=list)  # every output not belonging to a partner
     offers: dict[str, list[str]] = field(default_factory=dict)  # offer ids, by partner id
+    parent: str = ""  # the build folder this build was made from (the spare of the next build), if any
+    changed: list[str] = field(default_factory=list)  # outputs that differ from the parent's: written or gone
 
     @classmethod
     def read(cls, out: Path, languages: Sequence[str] = ()) -> Manifest | None:
@@ -79,7 +81,8 @@ class Manifest:
             if not ok:
                 raise DamagedManifest(what)
 
-        missing = [key for key in ("global", "partners", "rows", "outputs", "offers") if key not in data]
+        missing = [key for key in ("global", "partners", "rows", "outputs", "offers", "parent", "changed")
+                   if key not in data]
         need(not missing, f"missing {', '.join(missing)}")
         need(isinstance(data["global"], str), "global is not text")
         partners, rows, outputs, offers = data["partners"], data["rows"], data["outputs"], data["offers"]
@@ -91,15 +94,20 @@ class Manifest:
             and all(isinstance(row["html"].get(lang), str) for lang in languages)
             for pid, row in rows.items()), "rows: bad partner row")
         need(isinstance(outputs, list) and all(isinstance(o, str) for o in outputs), "outputs: not a list of paths")
+        need(isinstance(data["parent"], str) and "/" not in data["parent"], "parent: not a folder name")
+        need(isinstance(data["changed"], list) and all(isinstance(o, str) for o in data["changed"]),
+             "changed: not a list of paths")
         need(isinstance(offers, dict) and all(isinstance(ids, list) and all(isinstance(i, str) for i in ids)
                                               for ids in offers.values()), "offers: not lists of offer ids")
-        return cls(data["global"], {k: FileStamp(*v) for k, v in partners.items()}, rows, outputs, offers)
+        return cls(data["global"], {k: FileStamp(*v) for k, v in partners.items()}, rows, outputs, offers,
+                   data["parent"], data["changed"])
 
     def to_bytes(self) -> bytes:
         data = {"version": MANIFEST_VERSION, "global": self.global_key,
                 "partners": {k: [s.rel, s.size, s.mtime_ns, s.sha] for k, s in sorted(self.partners.items())},
                 "rows": dict(sorted(self.rows.items())), "outputs": sorted(self.outputs),
-                "offers": dict(sorted(self.offers.items()))}
+                "offers": dict(sorted(self.offers.items())), "parent": self.parent,
+                "changed": sorted(self.changed)}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +44,10 @@ from . import urls
 TMP_MARK = ".rewards-tmp-"
 BUILDS_MARK = ".rewards-builds"
 
-# New build folder -> the live build folder its unchanged pages are linked from. Set by the stage in
-# the parent before the render workers fork, so `put` (which they call) finds it without arguments.
-_PREVIOUS: dict[str, Path] = {}
+# New build folder -> (the live build folder, whether the new folder already holds the live build's
+# files). Set by the stage in the parent before the render workers fork, so `put` (which they call)
+# finds it from the folder alone.
+_PREVIOUS: dict[str, tuple[Path, bool]] = {}
 
 
 def builds_dir(out: Path) -> Path:
@@ -71,25 +72,51 @@ def is_plain(out: Path) -> bool:
     return out.is_dir() and not out.is_symlink()
 
 
+@dataclass(frozen=True, slots=True)
+class Reuse:
+    """What the live build's manifest says it was made from: the build folder it was made from (now
+    the spare) and every output that differs between the two. Syncing those few files makes the spare
+    a copy of the live build, so a build need not link every file into a new folder."""
+
+    spare: str
+    changed: list[str]
+
+
 @dataclass
 class Stage:
     out: Path
     token: str
+    reuse: Reuse | None = None
     fresh: bool = field(init=False)  # no live build to compare with: every file is written
     root: Path = field(init=False)  # the new build folder (invisible to readers until `commit`)
     previous: Path | None = field(init=False)  # the live build folder
+    parent: str = field(init=False)  # the name the live build folder has among the builds after the switch
+    recycled: str = field(init=False)  # the spare's name, when the new build is made in it
     pending: list[str] = field(default_factory=list)  # outputs whose bytes changed
 
     def __post_init__(self) -> None:
+        builds = builds_dir(self.out)
         self.previous = live_folder(self.out)
         self.fresh = self.previous is None
-        self.root = builds_dir(self.out) / f"{TMP_MARK}{self.token}"
-        self.root.mkdir(parents=True)
+        self.root = builds / f"{TMP_MARK}{self.token}"
+        self.recycled = ""
+        if self.previous is None:
+            self.parent = ""
+        elif self.previous.parent == builds:
+            self.parent = self.previous.name
+        else:
+            self.parent = f"{self.token}-before" if is_plain(self.out) else ""  # a foreign folder stays where it is
+        spare = builds / self.reuse.spare if self.reuse and self.reuse.spare else None
+        if spare is not None and spare != self.previous and spare.is_dir() and not spare.is_symlink():
+            os.rename(spare, self.root)  # unfinished from here on: a kill leaves it to the sweep
+            self.recycled = spare.name
+        else:
+            self.root.mkdir(parents=True)
         if self.previous is not None:
-            _PREVIOUS[str(self.root)] = self.previous
+            _PREVIOUS[str(self.root)] = (self.previous, bool(self.recycled))
 
     def put(self, rel: str, data: bytes) -> bool:
-        """Stage one output; False when the live build already holds exactly these bytes (linked)."""
+        """Stage one output; False when the live build already holds exactly these bytes."""
         return put(self.root, self.fresh, self.token, rel, data)
 
     def record(self, written: Iterable[str]) -> None:
@@ -97,7 +124,7 @@ class Stage:
 
     def commit(self, obsolete: Iterable[str] = (), *, carry: bool = False) -> int:
         """Switch the output to the new build; returns how many files of the live build it drops.
-        `carry`: a partial build, which also keeps every file of the live build but `obsolete`."""
+        `carry`: a partial build, which keeps every other file of the live build but `obsolete`."""
         _PREVIOUS.pop(str(self.root), None)
         gone = set(obsolete)
         previous = self.previous
@@ -106,16 +133,21 @@ class Stage:
             # No page changed: the live build keeps its pages, and its manifest is replaced alone.
             if self.pending:
                 os.replace(self.root / urls.MANIFEST, previous / urls.MANIFEST)
-            shutil.rmtree(self.root, ignore_errors=True)
+            if self.recycled:  # the spare, untouched but for its manifest: it stays the spare
+                os.rename(self.root, self.root.with_name(self.recycled))
+            else:
+                shutil.rmtree(self.root, ignore_errors=True)
             return 0
         removed = 0
         if previous is not None:
-            if carry:
-                _carry_over(previous, self.root, gone)
             removed = sum(1 for rel in gone if (previous / rel).is_file())
+            if self.recycled and self.reuse is not None:
+                _sync(previous, self.root, self.reuse.changed, set(self.pending), gone)
+            elif carry:
+                _carry_over(previous, self.root, gone)
         done = self.root.with_name(self.token)
         os.rename(self.root, done)
-        kept = _switch(self.out, done, self.token)
+        kept = _switch(self.out, done, self.parent)
         _remove_builds(self.out, keep={done.name, *kept})
         return removed
 
@@ -123,18 +155,22 @@ class Stage:
         """Leave the live site exactly as it was (it was never touched)."""
         _PREVIOUS.pop(str(self.root), None)
         shutil.rmtree(self.root, ignore_errors=True)
+        with suppress(OSError):  # a first build leaves no empty builds folder behind
+            self.root.parent.rmdir()
 
 
 def put(root: Path, fresh: bool, token: str, rel: str, data: bytes) -> bool:
-    """Write one output into the new build folder, or link it from the live build when its bytes are
-    the same (usable from worker processes). True when written."""
+    """Write one output into the new build folder when its bytes differ from the live build's (usable
+    from worker processes). Otherwise nothing to do in a recycled spare (the commit syncs it), and a
+    hard link to the live file in a new folder. True when written."""
     target = root / rel
-    previous = None if fresh else _PREVIOUS.get(str(root))
+    previous, recycled = (None, False) if fresh else _PREVIOUS.get(str(root), (None, False))
     if previous is not None:
         before = previous / rel
         try:
             if before.stat().st_size == len(data) and before.read_bytes() == data:
-                _link(before, target)
+                if not recycled:
+                    _link(before, target)
                 return False
         except (FileNotFoundError, NotADirectoryError):
             pass
@@ -174,6 +210,33 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def _sync(previous: Path, root: Path, changed: list[str], written: set[str], gone: set[str]) -> None:
+    """Make the recycled spare a copy of the live build, then of this build: the outputs the live
+    build changed (and its manifest) are linked from it unless this build wrote them; `gone` removed."""
+    for rel in {*changed, urls.MANIFEST} - written - gone:
+        target = root / rel
+        with suppress(FileNotFoundError):
+            target.unlink()
+        if (previous / rel).is_file():
+            _link(previous / rel, target)
+        else:
+            _prune(target.parent, root)
+    for rel in gone:
+        with suppress(FileNotFoundError):
+            (root / rel).unlink()
+            _prune((root / rel).parent, root)
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Remove folders left empty, up to (not including) the build folder."""
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
 def _carry_over(previous: Path, root: Path, gone: set[str]) -> None:
     """Link every file of the live build the new one has not got yet, but the obsolete ones."""
     def walk(folder: Path, rel: str) -> None:
@@ -201,18 +264,18 @@ def _carry_over(previous: Path, root: Path, gone: set[str]) -> None:
     walk(previous, "")
 
 
-def _switch(out: Path, build: Path, token: str) -> set[str]:
+def _switch(out: Path, build: Path, parent: str) -> set[str]:
     """Point the output at `build` in one step; returns the names of build folders to keep (the one
-    replaced, for readers that resolved the old link just before)."""
-    before = live_folder(out)
-    link = out.parent / f".{out.name}{TMP_MARK}{token}"
+    replaced, `parent`: the spare of the next build, and what readers that resolved the old link just
+    before still read)."""
+    link = out.parent / f".{out.name}{TMP_MARK}{build.name}"
     os.symlink(os.path.relpath(build, out.parent), link)
     if not is_plain(out):
         os.replace(link, out)  # the switch: one rename
-        return {before.name} if before is not None and before.parent == build.parent else set()
+        return {parent} if parent else set()
     # A plain folder from before the linked layout: exchange it with the link in one step where the
     # system can, then move it among the builds (it is the previous build now).
-    kept = build.with_name(f"{token}-before")
+    kept = build.with_name(parent)
     if _exchange(link, out):
         os.rename(link, kept)
     else:

@@ -160,3 +160,14 @@ def test_template_failing_on_the_last_partner_leaves_the_live_site_byte_for_byte
     assert match and match["error"] == "UndefinedError", err
     assert _differences(before, _snapshot(out)) == {}
     assert leftovers(out) == []
+
+
+def test_a_failed_first_build_leaves_nothing_beside_the_output_either(
+        site_copy: SiteCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out" / "site"
+    out.parent.mkdir()
+    monkeypatch.setattr(write, "_write", DiskFull(write._write, 10))
+    code, err = _rewards_build(site_copy, out, capsys)
+    assert code == 1, err
+    assert list(out.parent.iterdir()) == []

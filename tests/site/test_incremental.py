@@ -209,3 +209,50 @@ def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) 
     clean = tmp_path / "clean"
     site_copy.build(clean, today=dt.date(2026, 11, 25))
     assert tree(out) == tree(clean)
+
+
+def test_a_sequence_of_builds_in_two_build_folders_equals_a_clean_build_each_time(site_copy: SiteCopy,
+                                                                                 tmp_path: Path) -> None:
+    """Each build after the second is made in the spare folder (the one the live build was made
+    from), syncing only what the live build changed: partner edits, a template change, a deleted and
+    a restored partner, a touched file, --clean, in a row; after each, the site equals a clean build."""
+    import datetime as dt
+
+    out = tmp_path / "site"
+    partners = site_copy.content / "partners"
+    trey = (partners / "trey-list-only.yml").read_text()
+
+    def rename(pid: str, to: str) -> None:
+        path = partners / f"{pid}.yml"
+        path.write_text(path.read_text().replace("\nname: ", f"\nname: {to} ", 1))
+
+    def template() -> None:
+        path = site_copy.templates / "benefit.html"
+        path.write_text(path.read_text().replace('<dl class="facts', '<dl class="facts x'))
+
+    steps = [
+        ("first", lambda: None, {}),
+        ("one partner", lambda: rename("trey-list-only", "A"), {}),
+        ("another partner", lambda: rename("adatum-awaiting-contact", "B"), {}),
+        ("the first again", lambda: rename("trey-list-only", "C"), {}),
+        ("template", template, {}),
+        ("deleted partner", lambda: (partners / "trey-list-only.yml").unlink(), {}),
+        ("restored partner", lambda: (partners / "trey-list-only.yml").write_text(trey), {}),
+        ("touched", lambda: (partners / "trey-list-only.yml").touch(), {}),
+        ("a new day", lambda: None, {"today": dt.date(2026, 11, 25)}),
+        ("clean", lambda: rename("adatum-awaiting-contact", "D"), {"clean": True}),
+        ("after clean", lambda: rename("trey-list-only", "E"), {"today": dt.date(2026, 11, 25)}),
+    ]
+    live_inodes: list[int] = []
+    for i, (step, change, options) in enumerate(steps):
+        change()
+        result, log = site_copy.build(out, jobs=1, **options)
+        assert result.exit_code == 0, f"{step}: {log}"
+        live_inodes.append(out.resolve().stat().st_ino)
+        if step in ("another partner", "the first again", "template", "deleted partner", "restored partner"):
+            assert live_inodes[-1] == live_inodes[-3], f"{step}: not made in the spare build folder"
+        clean = tmp_path / f"clean-{i}"
+        result, log = site_copy.build(clean, jobs=1, **{k: v for k, v in options.items() if k != "clean"})
+        assert tree(out) == tree(clean), step
+        assert leftovers(out) == [], step
+        assert len(list(builds_dir(out).iterdir())) <= 2, step

@@ -12,6 +12,7 @@ then the next build of any kind completes it, sweeps every leftover, and equals 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ import pytest
 from site_helpers import TODAY, SiteCopy, copy_site, tree
 
 from rewards_build.site.build import build
+from rewards_build.site.urls import MANIFEST
 
 MUTATIONS = ("rename", "replace", "link", "symlink", "unlink", "remove", "rmdir", "mkdir")
 PARTNER = "partners/adatum-awaiting-contact.yml"
@@ -69,6 +71,20 @@ def _build_in_child(copy: SiteCopy, out: Path, after: int | None) -> tuple[str, 
         return "killed", after or 0
     assert os.WEXITSTATUS(status) == 0, f"the build failed in the child (exit {os.WEXITSTATUS(status)})"
     return "finished", int(counted or 0)
+
+
+def _state(out: Path) -> dict[str, object]:
+    """What a reader of the output path sees: every file's bytes; the manifest without the name of
+    the build folder it was made from (a new name each build)."""
+    if not out.exists():
+        return {}
+    files: dict[str, object] = dict(tree(out, skip=(MANIFEST,)))
+    manifest = out / MANIFEST
+    if manifest.exists():
+        data = json.loads(manifest.read_bytes())
+        data.pop("parent", None)
+        files[MANIFEST] = data
+    return files
 
 
 def _copy_state(start: Path, dest: Path) -> Path:
@@ -118,15 +134,21 @@ def test_a_build_killed_at_any_point_leaves_the_live_site_entirely_old_or_entire
     start.mkdir()
     result, log = copy.build(start / "site", jobs=1)
     assert result.exit_code == 0, log
+    # A second build, so that the killed one makes the new build in the spare build folder (the one
+    # the live build was made from) rather than in a new folder.
+    other = copy.content / "partners/trey-list-only.yml"
+    other.write_text(other.read_text().replace("\nname: ", "\nname: Renamed ", 1))
+    result, log = copy.build(start / "site", jobs=1)
+    assert result.exit_code == 0 and result.mode == "partial", log
     if plain:
         _plain_folder(start)
-    old = tree(start / "site", skip=())
+    old = _state(start / "site")
     change(copy)
 
     # The new site as an uninterrupted build makes it, and how many name changes that build makes.
     outcome, total = _build_in_child(copy, _copy_state(start, tmp_path / "reference"), None)
     assert outcome == "finished" and total > 2
-    new = tree(tmp_path / "reference" / "site", skip=())
+    new = _state(tmp_path / "reference" / "site")
     assert new != old
 
     points = sorted({0, 1, 2, 3, *range(4, total, max(1, total // 12)), total - 2, total - 1})
@@ -135,7 +157,7 @@ def test_a_build_killed_at_any_point_leaves_the_live_site_entirely_old_or_entire
         out = _copy_state(start, tmp_path / f"kill-{n}")
         outcome, _ = _build_in_child(copy, out, n)
         assert outcome == "killed", f"the build finished before {n} name changes"
-        live = tree(out, skip=()) if out.exists() else {}
+        live = _state(out)
         assert live in (old, new), (
             f"killed after {n} of {total} name changes, the live site is neither the old nor the new one: "
             f"{len(set(live) - set(old) - set(new))} files of neither, "
@@ -146,7 +168,7 @@ def test_a_build_killed_at_any_point_leaves_the_live_site_entirely_old_or_entire
         # The next build, of any kind, finishes the job and sweeps every leftover.
         result, log = copy.build(out, jobs=1)
         assert result.exit_code == 0, log
-        assert tree(out, skip=()) == new, f"killed after {n} name changes, the next build differs"
+        assert _state(out) == new, f"killed after {n} name changes, the next build differs"
         assert _no_temporary_names(out.parent) == [], f"killed after {n} name changes"
         shutil.rmtree(out.parent)
     assert seen["old"] > 0  # the kills did land on both sides of the swap

@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Sequence
 from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
-from email.parser import BytesHeaderParser
 from functools import lru_cache
 
 from rewards_build.mailsafe import ENCODED_WORD, address_problem
@@ -113,15 +112,34 @@ def text_header(name: str, value: str) -> str:
 def check_structure(data: bytes, names: Sequence[str], recipients: Sequence[str]) -> None:
     """The last look before the wire: the header block, read back as a mail program reads it, holds
     exactly the headers written, in order, and To and Cc name exactly the intended recipients. Whatever
-    the content said, it cannot have become a header, a recipient or a body (the message is refused)."""
-    head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(head)
-    if [n.lower() for n in parsed] != [n.lower() for n in names]:
-        raise UnsafeHeader(f"headers read back as {parsed.keys()}, not {list(names)}")
-    found = [a.addr_spec.lower() for field in ("To", "Cc") for h in parsed.get_all(field, [])
-             for a in h.addresses]
-    if found != [r.lower() for r in recipients] or any(h.groups[0].display_name for field in ("To", "Cc")
-                                                       for h in parsed.get_all(field, []) if h.groups):
+    the content said, it cannot have become a header, a recipient or a body (the message is refused).
+
+    Lines are unfolded here (a line starting with a space or tab continues the one before, RFC 5322
+    2.2.3); only To and Cc go through the email package's address parser, which decodes encoded words
+    as a reader's does: parsing the whole block that way cost more than composing the message."""
+    try:
+        head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    except UnicodeDecodeError:
+        raise UnsafeHeader("a header line is not ASCII") from None
+    fields: list[list[str]] = []
+    for line in head.split("\r\n"):
+        if line[:1] in (" ", "\t") and fields:
+            fields[-1][1] += line
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip():
+            raise UnsafeHeader(f"a header line without a name: {line[:60]!r}")
+        fields.append([name, value])
+    if [f[0].lower() for f in fields] != [n.lower() for n in names]:
+        raise UnsafeHeader(f"headers read back as {[f[0] for f in fields]}, not {list(names)}")
+    found: list[str] = []
+    for name, value in fields:
+        if name.lower() in ("to", "cc"):
+            header = _HEADERS(name, value.strip())
+            if any(group.display_name is not None for group in header.groups):  # type: ignore[attr-defined]
+                raise UnsafeHeader(f"{name} reads back as a group")
+            found += [a.addr_spec.lower() for a in header.addresses]  # type: ignore[attr-defined]
+    if found != [r.lower() for r in recipients]:
         raise UnsafeHeader(f"recipients read back as {found}, not {list(recipients)}")
 
 

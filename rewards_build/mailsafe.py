@@ -37,8 +37,17 @@ def header_text_problem(text: str) -> str | None:
     return None
 
 
+# A dot-atom local part (RFC 5322 3.2.3) at a plain host name: what nearly every address is, and a strict
+# subset of what the email package accepts, so the parser below runs only for the rest (it costs ~70 us,
+# a fifth of validating a partner file).
+_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+
+
 def address_problem(addr_spec: str) -> str | None:
     """Why an address cannot be sent to, by the mailer's own parser, or None."""
+    if _PLAIN.fullmatch(addr_spec):
+        return None
     local = addr_spec.rpartition("@")[0]
     if local.startswith(".") or local.endswith(".") or ".." in local:
         return "is not an address mail programs accept: a dot cannot start or end the part before @, or follow a dot"

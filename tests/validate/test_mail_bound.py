@@ -73,3 +73,18 @@ def test_what_would_reach_a_header_is_refused_where_it_is_written(
     change(mini)
     result = load_all(Path("site.yml"), TODAY)
     assert [str(p) for p in result.problems] == [expected]
+
+
+def test_the_fast_path_accepts_nothing_the_mailers_parser_refuses() -> None:
+    # mailsafe skips the email package for plain addresses; each one it skips must parse there too.
+    from email.headerregistry import Address
+
+    from rewards_build import mailsafe
+
+    samples = ["a@b.example", "a.b@c.example", "a+tag@c.example", "o'neil@c.example", "x{y}@c.example",
+               "a.-b@c.example", "-@c.example", "a@b-c.example", "a_b.c-d@e.example", "~@c.example"]
+    for sample in samples:
+        assert mailsafe.address_problem(sample) is None
+        assert Address(addr_spec=sample).addr_spec == sample
+    for refused in [".a@b.example", "a.@b.example", "a..b@c.example", "a b@c.example", "a\"b@c.example"]:
+        assert mailsafe.address_problem(refused) is not None

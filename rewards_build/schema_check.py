@@ -63,6 +63,16 @@ def check(kind: str, data: Any, text: str, shown: str, line_offset: int = 0) -> 
     for error in _explainer(kind).iter_errors(data):
         for leaf in _leaves(error):
             problems.extend(_explain(leaf, locator, shown))
+    if not problems:
+        # The two validators disagree (jsonschema-rs refuses NaN as a number; jsonschema accepts it).
+        # The compiled one decided the file is invalid, so it is: say where, in its words.
+        for fast_error in _fast(kind).iter_errors(data):
+            path = list(fast_error.instance_path)
+            line, col = locator.at(path)
+            value = fast_error.instance
+            found = "NaN" if isinstance(value, float) and value != value else _found(value)
+            problems.append(Problem(shown, line, col, f"{dotted(path) or '(top level)'}: found {found}, which the "
+                                                      "schema does not allow"))
     return sorted(set(problems))
 
 

@@ -88,3 +88,12 @@ def test_the_fast_path_accepts_nothing_the_mailers_parser_refuses() -> None:
         assert Address(addr_spec=sample).addr_spec == sample
     for refused in [".a@b.example", "a.@b.example", "a..b@c.example", "a b@c.example", "a\"b@c.example"]:
         assert mailsafe.address_problem(refused) is not None
+
+
+def test_a_display_name_in_site_yml_is_refused_too(mini: Path) -> None:
+    replace("sender: {name: Rewards,", f"sender: {{name: {QUOTED},", "site.yml")(mini)
+    result = load_all(Path("site.yml"), TODAY)
+    assert result.config_error
+    assert [str(p) for p in result.problems] == [
+        f"site.yml:7:18: notifier.sender.name: found the text '{INJECTION}'; expected one line of text without "
+        "control characters or '=?' (it goes into an email header, where '=?' starts an encoded word)"]

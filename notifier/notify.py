@@ -177,6 +177,9 @@ def plan_run(config: NotifierConfig, options: Options, send_overrides: Mapping[s
     password = os.environ.get(smtp.password_env) if smtp.password_env else None
     if smtp.user and not password:
         raise ConfigError(f"smtp.user is set but ${smtp.password_env} is empty")
+    # EHLO names this host: the configured name, else the sender's domain (aiosmtplib would say the
+    # machine's own name, often "localhost", which spam filters score against).
+    smtp = dataclasses.replace(smtp, helo_name=smtp.helo_name or config.sender.email.rpartition("@")[2])
     send = SendSettings(smtp, config.rate_limit_per_second, config.retries, password)
     return NotifyPlan(options.today, select, config.ledger, None, dataclasses.replace(send, **send_overrides),
                       cancel_stale=options.limit is None)

@@ -98,10 +98,11 @@ class RateLimit:
 
 
 class _Temporary(Exception):
-    def __init__(self, reply: str, connect: bool = False):
+    def __init__(self, reply: str, connect: bool = False, timeout: bool = False):
         super().__init__(reply)
         self.reply = reply
         self.connect = connect  # the connection itself could not be made
+        self.timeout = timeout  # the server did not answer in time
 
 
 class _Permanent(Exception):
@@ -142,6 +143,7 @@ class _Pool:
         self.sleep = sleep
         self.rate = RateLimit(settings.rate_per_second)
         self.server_down: str | None = None  # set once connecting has failed through every retry
+        self.timeouts = 0  # consecutive, over the whole pool: a server this slow is not worth waiting for
 
     async def worker(self, queue: asyncio.Queue[Job | None]) -> None:
         link: _Link | None = None
@@ -186,6 +188,7 @@ class _Pool:
                 if link is None:
                     link = await self._connect()
                 refused = await _transaction(link, job, upcoming)
+                self.timeouts = 0
                 return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), link
             except _Permanent as exc:
                 await _drop(link)
@@ -193,6 +196,11 @@ class _Pool:
             except _Temporary as exc:
                 await _drop(link)
                 link = None
+                self.timeouts = self.timeouts + 1 if exc.timeout else 0
+                if self.timeouts >= self.settings.smtp.timeouts_before_stopping:
+                    self.server_down = (f"stopped after {self.timeouts} consecutive timeouts "
+                                        f"({self.settings.smtp.timeout_seconds:g} s each): {exc.reply}")
+                    return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), link
                 if attempts > self.settings.retries:
                     if exc.connect:
                         self.server_down = f"server unavailable: {exc.reply}"
@@ -210,6 +218,7 @@ class _Pool:
             use_tls=server.tls == "implicit",
             start_tls=server.tls == "starttls",
             tls_context=s.tls_context,
+            local_hostname=server.helo_name,
             username=server.user,
             password=s.password,
         )
@@ -224,7 +233,10 @@ class _Pool:
                 return PipelinedConnection.take_over(smtp, server.timeout_seconds)
         except SMTPResponseException as exc:  # greeting, EHLO, STARTTLS or AUTH refused: not the message's fault
             raise _Temporary(f"{exc.code} {exc.message}", connect=True) from exc
-        except (SMTPConnectError, SMTPTimeoutError, SMTPServerDisconnected, OSError) as exc:
+        except SMTPTimeoutError as exc:
+            raise _Temporary(f"cannot connect to {server.host}:{server.port}: {exc}", connect=True,
+                             timeout=True) from exc
+        except (SMTPConnectError, SMTPServerDisconnected, OSError) as exc:
             raise _Temporary(f"cannot connect to {server.host}:{server.port}: {exc}", connect=True) from exc
         return OneByOne(smtp)
 
@@ -298,7 +310,9 @@ async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction
         if exc.code >= 500:
             raise _Permanent(reply_text) from exc
         raise _Temporary(reply_text) from exc
-    except (SMTPServerDisconnected, SMTPTimeoutError, ConnectionError, OSError, TimeoutError) as exc:
+    except (SMTPTimeoutError, TimeoutError) as exc:
+        raise _Temporary(f"{type(exc).__name__}: {exc}", timeout=True) from exc
+    except (SMTPServerDisconnected, ConnectionError, OSError) as exc:
         raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
     return tuple(f"{r.recipient}: {r.code} {r.message}" for r in refused)
 

@@ -54,6 +54,12 @@ class SmtpConfig:
     connections: int = option("SMTP connections used at once.", 2)
     pipelining: bool = option(
         "Send MAIL, RCPT and DATA together when the server advertises PIPELINING (RFC 2920)", True)
+    helo_name: str | None = option(
+        "The name this host gives in EHLO; default: the domain of notifier.sender (never localhost, which "
+        "spam filters score against).", None)
+    timeouts_before_stopping: int = option(
+        "Consecutive timeouts after which the run stops sending and leaves the rest pending (a server slower "
+        "than timeout_seconds would otherwise cost that long per message).", 3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,10 +34,12 @@ class Handler:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)
     pipelining: bool = False  # advertise PIPELINING (aiosmtpd reads pipelined commands in order anyway)
+    ehlo_names: list[str] = field(default_factory=list)
 
     async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
                           responses: list[str]) -> list[str]:
         session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        self.ehlo_names.append(hostname)
         return [responses[0], "250-PIPELINING", *responses[1:]] if self.pipelining else responses
 
     async def _apply(self, server: SMTP, phase: str, address: str | None) -> str | None:

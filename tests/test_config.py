@@ -126,6 +126,7 @@ def test_sending_holds_the_smtp_options_instead_of_copying_them() -> None:
 
 REPO = SCHEMA_PATH.parents[2]
 NUMBERS = ["notifier.smtp.port", "notifier.smtp.timeout_seconds", "notifier.smtp.connections",
+           "notifier.smtp.timeouts_before_stopping",
            "notifier.cadence_days", "notifier.reminder_interval_days", "notifier.reminders_before_escalation",
            "notifier.rate_limit_per_second", "notifier.retries"]
 

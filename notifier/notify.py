@@ -93,6 +93,7 @@ class Report:
     failed: int = 0
     pending: int = 0
     cancelled: int = 0
+    copies_lost: int = 0  # copies (the rewards team's Cc) still refused after every retry
     outbox: str | None = None
     problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
     stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
@@ -101,7 +102,7 @@ class Report:
     def exit_code(self) -> int:
         if self.stopped:
             return CONFIG_ERROR
-        return UNFINISHED if self.failed or self.pending else OK
+        return UNFINISHED if self.failed or self.pending or self.copies_lost else OK
 
     def summary(self) -> str:
         if self.stopped:
@@ -347,6 +348,14 @@ class Delivery:
             self.report.sent += 1
             for refused in result.refused:
                 print(f"notify: {prepared.message_id}: copy refused: {refused}", file=self.err)
+            if result.copies_lost:
+                # The contact has the message (so it is not sent again); the copy is not, and the run
+                # says so: exit 1, and the next reminder of the escalation copies the team again.
+                line = (f"copy not delivered {', '.join(result.copies_lost)} {prepared.message_id} "
+                        f"({prepared.kinds}): refused for now through every retry")
+                self.report.copies_lost += len(result.copies_lost)
+                self.report.problems.append(line)
+                print(f"notify: {line}", file=self.err)
         elif result.outcome is Outcome.FAILED:
             self.settle(prepared, "failed", result.reply)
             _failed(self.report, prepared, result.reply, self.err)

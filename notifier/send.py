@@ -56,6 +56,7 @@ class Result:
     reply: str  # the server's last words (or the local error)
     attempts: int
     refused: tuple[str, ...] = ()  # recipients refused while the message was accepted for others
+    copies_lost: tuple[str, ...] = ()  # copies refused for now (4xx) and through every retry of this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,9 @@ class _Pool:
                     link = await self._connect()
                 refused = await _transaction(link, job, upcoming)
                 self.timeouts = 0
-                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, refused), link
+                lost = await self._retry_copies(job, [r for r in refused if r.code < 500]) if refused else ()
+                still = tuple(r.text for r in refused if r.code >= 500 or r.recipient in lost)
+                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, still, lost), link
             except _Permanent as exc:
                 await _drop(link)
                 return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), None
@@ -206,6 +209,32 @@ class _Pool:
                         self.server_down = f"server unavailable: {exc.reply}"
                     return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), link
                 await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
+
+    async def _retry_copies(self, job: Job, refused: list[_Refused]) -> tuple[str, ...]:
+        """A copy refused for now (the rewards team's Cc of an escalation: 451 greylisting, a full
+        mailbox) is sent again, to it alone, on a connection of its own, as a recipient would be; the
+        contact, who has the message, gets nothing twice. Returns the copies still refused."""
+        left = [r.recipient for r in refused]
+        lost: list[str] = []
+        attempts = 0
+        while left and attempts < self.settings.retries and self.server_down is None:
+            attempts += 1
+            await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
+            copy = Job(job.message_id, job.sender, tuple(left[:1]), job.data)
+            link: _Link | None = None
+            try:
+                link = await self._connect()
+                await _transaction(link, copy, lambda: None)
+                left.pop(0)
+                attempts = 0
+            except _Temporary:
+                pass
+            except _Permanent:  # refused for good on its own: no retry will change that
+                lost.append(left.pop(0))
+                attempts = 0
+            finally:
+                await _drop(link)
+        return (*lost, *left)
 
     async def _connect(self) -> _Link:
         """aiosmtplib connects, negotiates TLS and authenticates; the transactions then go
@@ -298,7 +327,14 @@ def _envelope(job: Job) -> Transaction:
         raise _Permanent(f"address needs SMTPUTF8, which this notifier does not use: {exc}") from exc
 
 
-async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction | None]) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    recipient: str
+    code: int
+    text: str  # "address: code message", as the ledger and the report show it
+
+
+async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction | None]) -> list[_Refused]:
     """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused copies."""
     try:
         refused = await link.transaction(_envelope(job), upcoming)
@@ -314,7 +350,7 @@ async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction
         raise _Temporary(f"{type(exc).__name__}: {exc}", timeout=True) from exc
     except (SMTPServerDisconnected, ConnectionError, OSError) as exc:
         raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
-    return tuple(f"{r.recipient}: {r.code} {r.message}" for r in refused)
+    return [_Refused(r.recipient, r.code, f"{r.recipient}: {r.code} {r.message}") for r in refused]
 
 
 async def _drop(link: _Link | None) -> None:

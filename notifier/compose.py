@@ -138,7 +138,7 @@ class Composer:
         html_blocks = [markdown_to_html(self._item_markdown(envelope, item, lang, markdown_text))
                        for item in envelope.items]
         subject = self._subject(envelope, lang)
-        page_url = self.page_url(partner)
+        page_url = self.page_url(partner, lang)
         footer = {
             "why": self._t(lang, "footer.why" if recipient.is_contact else "footer.why_account",
                            partner=partner.name),
@@ -186,8 +186,11 @@ class Composer:
 
     # --- values computed for the templates -----------------------------------------------------
 
-    def page_url(self, partner: Partner) -> str:
-        return self.site.base_url + quote(urls.partner(partner.id))
+    def page_url(self, partner: Partner, lang: str) -> str:
+        """The partner page in the mail's language, where the site has it (Korean mail, /ko/ pages)."""
+        languages = self.site.languages
+        shown = lang if lang in languages else languages[0]
+        return self.site.base_url + quote(urls.lang_prefix(shown, languages[0]) + urls.partner(partner.id))
 
     def unsubscribe_url(self, envelope: Envelope) -> str | None:
         if not self.config.unsubscribe_url:
@@ -229,7 +232,7 @@ class Composer:
         names = self._names(envelope, item, lang, text)
         link = self.content.program.support_ticket_url if kind == "open-ticket" else (
             self.site.edit_link(envelope.partner.source) if kind == "assign-contact"
-            else self.page_url(envelope.partner)
+            else self.page_url(envelope.partner, lang)
         )
         return self.reminder_template.render(
             title=self._t(lang, f"{kind}.title", **names),

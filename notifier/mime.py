@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.policy
+from email import quoprimime
 import hashlib
 from collections.abc import Sequence
 from email.header import Header
@@ -169,9 +170,15 @@ def multipart_alternative(headers: Sequence[str], text: str, html: str, seed: st
 
 
 def _encode(text: str) -> tuple[str, str]:
-    """ASCII with short lines travels as is (7bit); anything else as base64 (Korean is compact so)."""
+    """ASCII with short lines travels as is (7bit); mostly-ASCII text (an accented name in English)
+    as quoted-printable, still readable in the raw message; the rest as base64 (Korean is compact so)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if text.isascii() and max(map(len, lines)) <= 900 and not any(line.startswith("--==rewards-") for line in lines):
+    collides = any(line.startswith("--==rewards-") for line in lines)
+    if text.isascii() and max(map(len, lines)) <= 900 and not collides:
         body = CRLF.join(lines)
         return "7bit", body if body.endswith(CRLF) else body + CRLF
+    if not collides and sum(not c.isascii() for c in text) * 20 <= len(text):  # at most 1 in 20 characters
+        raw = "\n".join(lines).encode("utf-8").decode("latin-1")  # quoprimime encodes characters as bytes
+        body = quoprimime.body_encode(raw, maxlinelen=76, eol=CRLF)
+        return "quoted-printable", body if body.endswith(CRLF) else body + CRLF
     return "base64", base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", CRLF)

@@ -1,0 +1,49 @@
+"""Each reader gets mail that reads right for them: links to the pages in their language, and a text
+part that stays readable in the raw message when only a name is accented."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from pathlib import Path
+
+from builders import TODAY, contact, content, partner, site
+
+from notifier.compose import Composer
+from notifier.plan import History, plan
+
+NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
+
+
+def _messages(tmp_path: Path, *contacts: tuple[str, str, str]) -> list[tuple[bytes, email.message.EmailMessage]]:
+    config = site(tmp_path)
+    data = content(*(partner(f"p{i}", contacts=(contact(*c),)) for i, c in enumerate(contacts)))
+    composer = Composer(config, data, lambda: NOW)
+    out = []
+    for envelope in plan(data, config.notifier, History(), TODAY):
+        raw = composer.compose(envelope).data
+        out.append((raw, email.message_from_bytes(raw, policy=email.policy.default)))
+    return out  # type: ignore[return-value]
+
+
+def test_korean_mail_links_to_the_korean_pages(tmp_path: Path) -> None:
+    [(_, ko), (_, en)] = _messages(tmp_path, ("김민지", "minji@p0.example", "ko"), ("Ada", "ada@p1.example", "en"))
+    ko_text = str(ko.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    en_text = str(en.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert "https://rewards.example.com/ko/partners/p0/" in ko_text
+    assert "https://rewards.example.com/partners/p1/" in en_text and "/ko/" not in en_text
+
+
+def test_an_accented_name_keeps_an_english_text_part_readable_in_the_raw_message(tmp_path: Path) -> None:
+    [(raw, message)] = _messages(tmp_path, ("Zoë Ãlvarez", "zoe@p0.example", "en"))
+    plain = message.get_body(("plain",))
+    assert plain is not None and plain["Content-Transfer-Encoding"] == "quoted-printable"
+    assert b"Open your =\r\n" in raw or b"Open your" in raw  # the words themselves, not base64
+    assert "Zoë Ãlvarez" in str(plain.get_content())
+
+
+def test_korean_text_stays_compact_in_base64(tmp_path: Path) -> None:
+    [(_, message)] = _messages(tmp_path, ("김민지", "minji@p0.example", "ko"))
+    plain = message.get_body(("plain",))
+    assert plain is not None and plain["Content-Transfer-Encoding"] == "base64"

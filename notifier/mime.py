@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import base64
 import email.policy
-from email import quoprimime
 import hashlib
 from collections.abc import Sequence
+from email import quoprimime
 from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from functools import lru_cache

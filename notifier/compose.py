@@ -245,10 +245,14 @@ class Composer:
 
     def _subject(self, envelope: Envelope, lang: str) -> str:
         partner = envelope.partner
-        if len(envelope.items) > 1:
+        item = envelope.items[0]  # the most urgent first (planning orders a digest so)
+        if len(envelope.items) > 1 and item.escalation is not None:
+            # A digest's subject names its most urgent action, not "2 updates".
+            first = self._t(lang, f"subject.{item.escalation.kind.value}", **self._names(envelope, item, lang))
+            subject = self._t(lang, "subject.more", subject=first, count=len(envelope.items) - 1)
+        elif len(envelope.items) > 1:
             subject = self._t(lang, "subject.digest", partner=partner.name, count=len(envelope.items))
         else:
-            item = envelope.items[0]
             if item.tip is not None:
                 key = "subject.getting-started" if item.tip.getting_started else "subject.tip"
                 subject = self._t(lang, key, title=item.tip.title_in(lang))

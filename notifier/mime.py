@@ -86,7 +86,7 @@ def _encoded_words(value: str, name: str) -> str:
 
 
 def address_header(name: str, addresses: Sequence[Address]) -> str:
-    if any(ENCODED_WORD in a.display_name for a in addresses):
+    if any(ENCODED_WORD in a.display_name or not a.display_name.isascii() for a in addresses):
         shown = f",{CRLF} ".join(
             f"{_encoded_words(a.display_name, name)} <{a.addr_spec}>" if a.display_name else a.addr_spec
             for a in addresses)
@@ -102,12 +102,27 @@ def address_header(name: str, addresses: Sequence[Address]) -> str:
 def text_header(name: str, value: str) -> str:
     """An unstructured header (Subject, ...): folded and encoded by the email package when needed."""
     safe(value)
-    if ENCODED_WORD in value:
+    if ENCODED_WORD in value or not value.isascii():
+        # Written here, not by the email package's folder, which mixes plain and encoded words in a
+        # way readers decode with a doubled space ("page,  Zoë").
         return f"{name}: {_encoded_words(value, name)}{CRLF}"
     line = f"{name}: {value}"
-    if line.isascii() and len(line) <= 78:
-        return line + CRLF
-    return _HEADERS(name, value).fold(policy=POLICY)
+    return line + CRLF if len(line) <= 78 else _fold_ascii(name, value)
+
+
+def _fold_ascii(name: str, value: str) -> str:
+    """Fold at spaces into lines of at most 78 characters. The email package's folder, given a value
+    longer than a line, starts it on the next line ("Subject:\r\n [Escalated] ..."), which some
+    readers show with a leading space."""
+    lines: list[str] = []
+    line = f"{name}:"
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > 78 and line.strip() and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + word
+    lines.append(line)
+    return CRLF.join(lines) + CRLF
 
 
 def check_structure(data: bytes, names: Sequence[str], recipients: Sequence[str]) -> None:

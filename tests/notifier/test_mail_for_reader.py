@@ -47,3 +47,29 @@ def test_korean_text_stays_compact_in_base64(tmp_path: Path) -> None:
     [(_, message)] = _messages(tmp_path, ("김민지", "minji@p0.example", "ko"))
     plain = message.get_body(("plain",))
     assert plain is not None and plain["Content-Transfer-Encoding"] == "base64"
+
+
+def test_a_digest_subject_names_its_most_urgent_action(tmp_path: Path) -> None:
+    from builders import offer
+
+    config = site(tmp_path)
+    silent = partner(offers=(offer(live=dt.date(2026, 10, 1)),), team_contacts=())  # find-owner, and a tip
+    data = content(silent)
+    [envelope] = plan(data, config.notifier, History(), TODAY)
+    assert len(envelope.items) == 2 and envelope.items[0].escalation is not None
+    message = email.message_from_bytes(Composer(config, data, lambda: NOW).compose(envelope).data,
+                                       policy=email.policy.default)
+    # Escalated: the cause fell due 26 days ago, past the reminders before escalation.
+    assert str(message["Subject"]) == "[Escalated] Contoso CRM has been live 54 days: find its owner (and 1 more)"
+
+
+def test_every_subject_reads_back_exactly_as_written() -> None:
+    from notifier.mime import text_header
+
+    for subject in ["[Escalated] Contoso CRM has been live 54 days: find its owner (and 1 more) and more words",
+                    "[상향 조정] 코토소 CRM 게시 54일째: 오퍼 담당자를 확인하세요 외 1건",
+                    "Welcome to Marketplace Rewards: Start here: your rewards page, Zoë and more words here"]:
+        header = text_header("Subject", subject)
+        assert all(len(line) <= 78 for line in header.split("\r\n"))
+        message = email.message_from_string(header + "\r\n", policy=email.policy.default)
+        assert str(message["Subject"]) == subject

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from ..config import SiteConfig
 from ..model import Content, ListingType
 from ..rules import benefits_unlocked_at
-from . import labels, urls
+from . import labels, snippets, urls
 from .i18n import N_, Formatter
 from .render import markdown_html
 from .views import (
@@ -22,6 +22,8 @@ from .views import (
     CatalogRow,
     Chrome,
     HomeContext,
+    HowToContext,
+    HowToSection,
     IndexRow,
     Link,
     ListContext,
@@ -31,6 +33,7 @@ from .views import (
     PartnerRow,
     PartnersIndexContext,
     QuantityRow,
+    SnippetView,
     TextContext,
     TextPage,
     TierRow,
@@ -42,6 +45,7 @@ NAV: tuple[tuple[str, str], ...] = (
     (urls.PARTNERS, N_("Partners")),
     (urls.TOOLKIT, N_("Toolkit")),
     (urls.TIPS, N_("Tips")),
+    (urls.HOW_TO, N_("How to")),
 )
 
 
@@ -201,6 +205,24 @@ def tips_page(site: Site, language: str) -> Page:
         c, f.gettext("What the best listings do, from the program's experience."), items))
 
 
+def howto_page(site: Site, language: str) -> Page:
+    """Every common edit to a partner file, with its snippet (site/snippets.py, as docs/editing.md)."""
+    f = Formatter(language)
+    timing = site.content.program.timing
+    c, _ = chrome(site, urls.HOW_TO, language, f.gettext("How to"),
+                  f.gettext("Every common edit to a partner file: the YAML to add, and what happens once it merges."))
+    numbers = {"window": f.days(timing.contact_within_days), "silence": f.days(timing.offer_silence_days)}
+    sections = []
+    for r in snippets.recipes(site.today):
+        sn = r.snippet
+        file = sn.path[0] if sn.mode is snippets.Mode.NEW_FILE else snippets.EXAMPLE_FILE
+        view = SnippetView(sn.kind.value, sn.mode.value, sn.target,
+                           sn.where(f.gettext, str(file), snippets.EXAMPLE_OFFER), sn.text, "", "")
+        sections.append(HowToSection(r.id, f.gettext(r.title), f.gettext(r.who), f.gettext(r.effect) % numbers, view))
+    return Page(urls.output_file(urls.HOW_TO, language, site.default), "howto.html",
+                HowToContext(c, tuple(sections), snippets.TEAM_KEYS))
+
+
 def not_found_page(site: Site) -> Page:
     f = Formatter(site.default)
     c, _ = chrome(site, urls.NOT_FOUND, site.default, f.gettext("Page not found"), absolute=True)
@@ -228,7 +250,8 @@ def global_pages(site: Site) -> list[Page]:
     """Every page that depends on content and configuration, but on no partner."""
     pages: list[Page] = [not_found_page(site), catalog_json(site)]
     for language in site.languages:
-        pages += [home_page(site, language), catalog_page(site, language), tips_page(site, language)]
+        pages += [home_page(site, language), catalog_page(site, language), tips_page(site, language),
+                  howto_page(site, language)]
         pages += benefit_pages(site, language)
         pages += toolkit_pages(site, language)
     return pages
@@ -263,7 +286,7 @@ def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Pag
 
 
 def sitemap(site: Site, rows: list[dict[str, Any]]) -> Page:
-    keys = [urls.HOME, urls.CATALOG, urls.PARTNERS, urls.TOOLKIT, urls.TIPS]
+    keys = [urls.HOME, urls.CATALOG, urls.PARTNERS, urls.TOOLKIT, urls.TIPS, urls.HOW_TO]
     keys += [urls.benefit(b) for b in site.content.benefits]
     keys += [urls.toolkit(t.id) for t in site.content.toolkit]
     keys += [urls.partner(r["id"]) for r in rows]

@@ -4,21 +4,24 @@ alerts), its JSON, and its row in the partners index. States, tiers and escalati
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from .. import rules, wording
-from ..model import Category, Contact, Offer, OwnerStatus, Partner
+from ..model import Category, Contact, Delivery, Offer, OwnerStatus, Partner
 from ..rules import (
     BenefitState,
     BenefitStatus,
     Escalation,
+    EscalationKind,
     LockReason,
     PartnerStanding,
     assess,
     benefits_unlocked_at,
     reminder_level,
 )
-from . import labels, urls
+from . import labels, snippets, urls
 from .i18n import N_, Formatter
 from .pages import Site, chrome
 from .urls import Linker
@@ -34,6 +37,7 @@ from .views import (
     PartnerContext,
     PartnerRow,
     RequestRow,
+    SnippetView,
     Sponsorship,
     TierView,
 )
@@ -77,29 +81,62 @@ def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:
                       mask_phone(c.phone) if masked else c.phone, f.language_name(c.language))
 
 
+@dataclass(frozen=True, slots=True)
+class _Edits:
+    """What every action on one page of a partner needs: the partner, the day, the file and its words."""
+
+    site: Site
+    partner: Partner
+    f: Formatter
+    link: Linker
+
+    @property
+    def today(self) -> dt.date:
+        return self.site.today
+
+    @property
+    def domain(self) -> str:
+        return self.partner.account_email.rpartition("@")[2]
+
+    def action(self, label: str, snippet: snippets.Snippet, offer: str = "", team: bool = False,
+               form: str | None = None) -> Action:
+        p, f = self.partner, self.f
+        return Action(label, snippet=SnippetView(
+            snippet.kind.value, snippet.mode.value, snippet.target, snippet.where(f.gettext, p.source, offer),
+            snippet.text, self.site.config.edit_link(p.source),
+            f.gettext("Open %(file)s in the editor") % {"file": p.source},
+            f.gettext("For the rewards team") if team else "",
+            Link(f.gettext("Request form"), form) if form else None))
+
+    def howto(self, label: str, section: str) -> Action:
+        return Action(label, self.link.to(urls.HOW_TO) + "#" + section)
+
+
 def _page(site: Site, s: PartnerStanding, language: str) -> Page:
     f = Formatter(language)
     p = s.partner
     key = urls.partner(p.id)
     c, link = chrome(site, key, language, p.name, f.gettext("Where %(name)s stands in Marketplace Rewards")
                      % {"name": p.name}, edit_file=p.source)
-    edit = site.config.edit_link(p.source)
-    hint = f.gettext("Edit %(file)s in a pull request") % {"file": p.source}
-    assign = Action(f.gettext("Change marketing contacts") if p.contacts else f.gettext("Assign a marketing contact"),
-                    edit, hint)
-    sales = tuple(_group(site, s, f, link, group, Category.SALES_MARKETING, edit, hint) for group in s.offers)
-    technical = tuple(_group(site, s, f, link, group, Category.TECHNICAL, edit, hint) for group in s.offers)
+    edits = _Edits(site, p, f, link)
+    if p.contacts:
+        assign = edits.howto(f.gettext("Change marketing contacts"), "replace-contact")
+    else:
+        assign = edits.action(f.gettext("Assign a marketing contact"),
+                              snippets.assign_contact(edits.domain, _contact_language(site, language), False))
+    sales = tuple(_group(s, edits, group, Category.SALES_MARKETING) for group in s.offers)
+    technical = tuple(_group(s, edits, group, Category.TECHNICAL) for group in s.offers)
     context = PartnerContext(
         chrome=c, id=p.id, name=p.name, mpn_id=p.mpn_id, file=p.source, index_url=link.to(urls.PARTNERS),
-        edit_url=edit,
-        json_url=link.root_file(urls.partner_json(p.id)), opted_out=s.opted_out,
+        edit_url=site.config.edit_link(p.source),
+        json_url=link.root_file(urls.partner_json(p.id)), howto_url=link.to(urls.HOW_TO), opted_out=s.opted_out,
         tier=_tier(site, s, f, link),
         offers=tuple(OfferRow(
             o.id, o.name, o.listing_type.value, f.gettext(labels.LISTING_TYPES[o.listing_type])
             + (" (BYOL)" if o.byol else ""), o.status.value, f.gettext(labels.OFFER_STATUSES[o.status]),
             f.date(o.live_date), _owner(f, o),
         ) for o in p.offers),
-        alerts=tuple(_alert(site, s, f, e, edit, hint) for e in s.escalations),
+        alerts=tuple(_alert(site, s, edits, e) for e in s.escalations),
         contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
         assign_contact=assign,
         sales=tuple(g for g in sales if g.rows),
@@ -110,9 +147,16 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
             _benefit_title(site, r.benefit, language), _offer_name(p, r.offer), f.gettext(labels.PHASES[r.phase]),
             f.date(r.date), r.status, f.gettext(labels.REQUEST_STATUSES[r.status]), r.note or "",
         ) for r in p.technical_requests),
-        request_action=Action(f.gettext("Request technical help"), edit, hint),
+        request_action=edits.howto(f.gettext("How to request technical help"), "request-help"),
+        opt_out=None if s.opted_out else edits.action(
+            f.gettext("Opt out of the program"), snippets.opt_out(site.today, bool(p.opt_outs))),
     )
     return Page(urls.output_file(key, language, site.default), "partner.html", context)
+
+
+def _contact_language(site: Site, language: str) -> str:
+    """The language a new contact's snippet proposes: the page's, if the program supports it."""
+    return language if language in site.content.program.languages else site.default
 
 
 def _owner(f: Formatter, offer: Offer) -> str:
@@ -164,20 +208,51 @@ def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierVie
                     t.next_tier.name if t.next_tier else "", f.money(t.needed_usd), percent, label, unlocks)
 
 
-def _group(site: Site, s: PartnerStanding, f: Formatter, link: Linker, group: rules.OfferBenefits,
-           category: Category, edit: str, hint: str) -> OfferBenefits:
-    rows = tuple(_benefit_row(site, s, f, link, st, edit, hint) for st in group.statuses
-                 if st.benefit.category is category)
+def _group(s: PartnerStanding, edits: _Edits, group: rules.OfferBenefits, category: Category) -> OfferBenefits:
+    rows = tuple(_benefit_row(s, edits, st) for st in group.statuses if st.benefit.category is category)
     lt = group.offer.listing_type
-    return OfferBenefits(group.offer.id, group.offer.name, f.gettext(labels.LISTING_TYPES[lt]), rows)
+    anchor = f"sales-{group.offer.id}" if category is Category.SALES_MARKETING else ""
+    return OfferBenefits(anchor, group.offer.id, group.offer.name, edits.f.gettext(labels.LISTING_TYPES[lt]), rows)
 
 
-def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link: Linker, st: BenefitStatus, edit: str,
-                 hint: str) -> BenefitRow:
+# Technical benefits a partner asks for (the others are self-serve, or emailed once they unlock).
+_REQUESTED = frozenset({Delivery.REQUEST_FORM, Delivery.REWARDS_TEAM})
+
+
+def _row_action(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> Action | None:
+    """The one edit that moves this row on, if any: the state and lock reasons come from the rules."""
+    f, p, b, today = edits.f, edits.partner, st.benefit, edits.today
+    state, offer = st.state, st.offer.id
+    if state is BenefitState.LOCKED:
+        # Only a contact would unlock it: the assign step is once, at the top of the tab.
+        if st.lock_reasons == (LockReason.NO_CONTACT,):
+            return Action(f.gettext("Assign a marketing contact"), "#assign-contact")
+        return None
+    if state in (BenefitState.AVAILABLE, BenefitState.EXPIRING):
+        if b.category is Category.SALES_MARKETING:
+            return edits.action(f.gettext("Activate"), snippets.activate(offer, b.id, today, bool(p.activations)))
+        if b.delivery in _REQUESTED:
+            return edits.action(f.gettext("Request"),
+                                snippets.request_help(offer, b.id, today, bool(p.technical_requests)),
+                                form=b.request_form_url)
+        return None
+    if state is BenefitState.AWAITING_CONTACT:
+        return edits.action(f.gettext("Record the call"),
+                            snippets.team_contact(offer, b.id, today, bool(p.team_contacts)), team=True)
+    if state in (BenefitState.CONTACTED, BenefitState.ACTIVATED) and st.activation is not None:
+        index = p.activations.index(st.activation)
+        return edits.action(f.gettext("Mark completed"), snippets.complete(index, st.activation, today), team=True)
+    if state is BenefitState.ACTIVATED and st.request is not None:
+        index = p.technical_requests.index(st.request)
+        return edits.action(f.gettext("Mark completed"), snippets.request_done(index, st.request), team=True)
+    return None
+
+
+def _benefit_row(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> BenefitRow:
+    site, f, link = edits.site, edits.f, edits.link
     b = st.benefit
     within = site.content.program.timing.contact_within_days
     state = st.state
-    action = None
     if state is BenefitState.LOCKED:
         reasons = []
         for reason in st.lock_reasons:
@@ -187,8 +262,6 @@ def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link: Linker, st:
             else:
                 reasons.append(f.gettext(labels.LOCK_REASONS[reason]))
         detail = f.gettext("Locked: %(reasons)s") % {"reasons": "; ".join(reasons)}
-        if LockReason.NO_CONTACT in st.lock_reasons:
-            action = Action(f.gettext("Assign a marketing contact"), edit, hint)
     elif state in (BenefitState.AVAILABLE, BenefitState.EXPIRING):
         if st.expires_on:
             detail = f.gettext("Available until %(date)s") % {"date": f.date(st.expires_on)}
@@ -196,11 +269,6 @@ def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link: Linker, st:
             detail = f.gettext("Complete by %(date)s") % {"date": f.date(st.deadline)}
         else:
             detail = f.gettext("Available")
-        if b.category is Category.SALES_MARKETING:
-            action = Action(f.gettext("Activate"), edit, hint)
-        else:
-            action = Action(f.gettext("Request"), b.request_form_url or edit,
-                            "" if b.request_form_url else hint)
     elif state is BenefitState.AWAITING_CONTACT and st.activation is not None:
         when = f.date(st.activation.date)
         if st.overdue:
@@ -224,11 +292,11 @@ def _benefit_row(site: Site, s: PartnerStanding, f: Formatter, link: Linker, st:
         detail = f.gettext(labels.STATES[state])
     state_code = "overdue" if state is BenefitState.AWAITING_CONTACT and st.overdue else state.value
     return BenefitRow(b.title_in(f.language), link.to(urls.benefit(b.id)), state_code,
-                      f.gettext(labels.STATES[state]), detail, f.money(st.quantity), action)
+                      f.gettext(labels.STATES[state]), detail, f.money(st.quantity), _row_action(s, edits, st))
 
 
-def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: str, hint: str) -> Alert:
-    p = s.partner
+def _alert(site: Site, s: PartnerStanding, edits: _Edits, e: Escalation) -> Alert:
+    p, f = s.partner, edits.f
     words = wording.ESCALATIONS[e.kind]
     level = _level(site, e)
     values = {"offer": _offer_name(p, e.offer_id), "benefit": _benefit_title(site, e.benefit_id, f.language),
@@ -236,7 +304,7 @@ def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation, edit: st
               "days": e.days, "date": f.date(e.since), "due": f.date(e.due)}
     button = words.urgent_button if level >= 2 and words.urgent_button else words.button
     return Alert(e.kind.value, level, f.gettext(words.label), f.gettext(words.alert) % values,
-                 _button(site, f, button, edit, hint))
+                 _alert_actions(site, edits, e, button))
 
 
 def _level(site: Site, e: Escalation) -> int:
@@ -253,12 +321,33 @@ _BUTTONS: dict[wording.Button, str] = {
 }
 
 
-def _button(site: Site, f: Formatter, button: wording.Button | None, edit: str, hint: str) -> Action | None:
-    if button is None:
-        return None
+def _alert_actions(site: Site, edits: _Edits, e: Escalation, button: wording.Button | None) -> tuple[Action, ...]:
+    """The alert's buttons, pointing at the edit that ends it: a step on this page (shown there once), the
+    snippet itself when no row shows it (an offer's owner, the team's message about a live offer), or support."""
+    f, p = edits.f, edits.partner
+    offer = p.offer(e.offer_id) if e.offer_id else None
+    label = f.gettext(_BUTTONS[button]) if button else ""
+    actions: list[Action] = []
     if button is wording.Button.OPEN_TICKET:
-        return Action(f.gettext(_BUTTONS[button]), site.content.program.support_ticket_url)
-    return Action(f.gettext(_BUTTONS[button]), edit, hint)
+        actions.append(Action(label, site.content.program.support_ticket_url))
+    elif button is wording.Button.ASSIGN_CONTACT:
+        actions.append(Action(label, "#assign-contact"))
+    elif button is wording.Button.CHECK_CONTACT:
+        actions.append(Action(label, "#marketing-contacts"))
+    elif button is wording.Button.ACTIVATE and offer is not None:
+        actions.append(Action(label, f"#sales-{offer.id}"))
+    if offer is not None and e.kind in (EscalationKind.FIND_OWNER, EscalationKind.OPEN_TICKET):
+        index = p.offers.index(offer)
+        if offer.owner.status is OwnerStatus.ACTIVE:  # find-owner: the owner may have left since
+            actions.append(edits.action(f.gettext("Record that the owner left"),
+                                        snippets.owner_left(index, offer.owner.name), offer.name))
+        else:  # open-ticket: an owner found brings it down to finding them
+            actions.append(edits.action(f.gettext("Record the offer owner"),
+                                        snippets.record_owner(index, edits.domain), offer.name))
+        actions.append(edits.action(f.gettext("Record the rewards team's message"),
+                                    snippets.offer_live_contact(offer.id, edits.today, bool(p.team_contacts)),
+                                    team=True))
+    return tuple(actions)
 
 
 def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:

@@ -49,10 +49,29 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class SnippetView:
+    """An edit to show: the YAML to paste (site/snippets.py), where it goes, and the file in the editor."""
+
+    kind: str  # snippets.Kind, for styling and tests
+    mode: str  # snippets.Mode: append, replace, new-file
+    target: str  # the path in the file: "activations", "activations.3", "offers.0.owner"
+    where: str  # the sentence that says where to paste it
+    text: str  # the YAML
+    edit_url: str
+    edit_label: str
+    who: str = ""  # "For the rewards team", when the keys are the team's
+    form: Link | None = None  # a request form the benefit has, besides the file
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
+    """A button: a link (to the editor, the How-to page, a section of this page, support), or an edit
+    to show in place (`snippet`: the link then opens the YAML, the copy button and the editor link)."""
+
     label: str
-    url: str
+    url: str = ""
     hint: str = ""  # e.g. the file the pull request edits
+    snippet: SnippetView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +80,7 @@ class Alert:
     level: int
     title: str
     message: str
-    action: Action | None
+    actions: tuple[Action, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +122,12 @@ class BenefitRow:
     state_label: str
     detail: str
     quantity: str
-    action: Action | None
+    action: Action | None  # only where it would change this row's state
 
 
 @dataclass(frozen=True, slots=True)
 class OfferBenefits:
+    anchor: str  # the table's id on the page ("" for none)
     offer_id: str
     offer_name: str
     listing_type_label: str
@@ -142,18 +162,20 @@ class PartnerContext:
     index_url: str  # the partners index
     edit_url: str
     json_url: str
+    howto_url: str
     opted_out: bool
     tier: TierView
     offers: tuple[OfferRow, ...]
     alerts: tuple[Alert, ...]
     contacts: tuple[ContactRow, ...]
-    assign_contact: Action
+    assign_contact: Action  # the edit itself when there is no contact; else a link to the How-to page
     sales: tuple[OfferBenefits, ...]
     technical: tuple[OfferBenefits, ...]
     phases: tuple[str, ...]
     sponsorships: tuple[Sponsorship, ...]
     requests: tuple[RequestRow, ...]
     request_action: Action
+    opt_out: Action | None  # None once opted out of everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +291,22 @@ class HomeContext:
     toolkit_url: str
     tips_url: str
     contact_within: str  # "7 days" (program.yml): the rewards team's promise after an activation
+
+
+@dataclass(frozen=True, slots=True)
+class HowToSection:
+    id: str  # the anchor partner pages link to
+    title: str
+    who: str
+    effect: str  # what the site and the mail do once the edit merges
+    snippet: SnippetView
+
+
+@dataclass(frozen=True, slots=True)
+class HowToContext:
+    chrome: Chrome
+    sections: tuple[HowToSection, ...]
+    team_keys: tuple[str, ...]  # the keys only the rewards team writes
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,13 +76,43 @@ def test_partner_journey_home_to_overdue_alert_tabs_and_korean(page, base_url: s
     assert page.console_errors == []
 
 
-def test_assign_contact_step_links_to_the_partner_file_in_the_editor(page, base_url: str) -> None:
+def test_assign_contact_step_shows_the_yaml_and_links_to_the_partner_file_in_the_editor(page, base_url: str) -> None:
     page.goto(base_url + "partners/northwind-no-contact/#sales-marketing")
     assert page.locator("#sales-marketing").is_visible()
     step = page.locator("#sales-marketing .step")
-    link = step.get_by_role("link", name="Assign a marketing contact")
+    assert "marketing_contacts:\n  - name: " in step.locator("pre code").inner_text()
+    link = step.get_by_role("link", name="Open partners/northwind-no-contact.yml in the editor")
     assert link.get_attribute("href") == ("https://github.com/example/marketplace-rewards/edit/main/"
                                           "content/partners/northwind-no-contact.yml")
+    assert page.console_errors == []
+
+
+def test_a_row_shows_its_snippet_and_the_copy_button_copies_it(browser, base_url: str) -> None:
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base_url + "partners/adatum-awaiting-contact/#sales-marketing")
+    row = page.locator("#sales-adatum-identity-guard tr", has_text="Featured category placement")
+    row.get_by_text("Activate", exact=True).click()
+    code = row.locator(".snippet pre code")
+    assert code.is_visible()
+    expected = code.inner_text()
+    assert "benefit: featured-category-placement" in expected and "date: 2026-11-24" in expected
+    button = row.locator("button.copy")
+    assert button.inner_text() == "Copy"
+    button.click()
+    playwright_api.expect(button).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == code.text_content()
+    context.close()
+
+
+def test_the_assign_contact_alert_opens_the_tab_with_the_assign_step(page, base_url: str) -> None:
+    page.goto(base_url + "partners/northwind-no-contact/")
+    assert not page.locator("#assign-contact").is_visible()
+    page.locator(".alert.kind-assign-contact").get_by_role("link", name="Assign a marketing contact").click()
+    assert page.locator("#assign-contact").is_visible()
+    assert page.get_by_role("tab", name="Sales and marketing benefits").get_attribute("aria-selected") == "true"
     assert page.console_errors == []
 
 
@@ -111,6 +141,8 @@ def test_without_javascript_lists_are_complete_and_all_sections_show(browser, bu
         assert page.locator(panel).is_visible()
     page.get_by_role("link", name="Technical benefits").click()
     assert page.url.endswith("#technical")
+    assert page.locator("button.copy:visible").count() == 0  # nothing to copy with: the YAML is selectable text
+    assert page.locator("#overview .snippet pre").count() == 1  # the opt-out snippet, folded in <details>
     context.close()
 
 

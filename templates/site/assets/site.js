@@ -37,8 +37,11 @@
       if (remember && history.replaceState) { history.replaceState(null, "", "#" + panels[index].id); }
     }
     function fromHash() {
-      var index = panels.findIndex(function (panel) { return "#" + panel.id === location.hash; });
+      // The panel named by the address, or the one holding the element it names (#assign-contact ...).
+      var target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+      var index = panels.findIndex(function (panel) { return target !== null && panel.contains(target); });
       select(index < 0 ? 0 : index, false);
+      if (target !== null && panels.indexOf(target) < 0) { target.scrollIntoView(); }
     }
     window.addEventListener("hashchange", fromHash);
     fromHash();
@@ -81,7 +84,39 @@
     apply();
   }
 
+  // Copy buttons on YAML snippets: without JS the button stays hidden and the text is selectable.
+  function setupCopy(button) {
+    var code = button.closest(".snippet").querySelector("pre code");
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = code.textContent;
+      var done = function () {
+        button.textContent = button.getAttribute("data-copied");
+        setTimeout(function () { button.textContent = label; }, 2000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { fallback(text); done(); });
+      } else {
+        fallback(text);
+        done();
+      }
+    });
+  }
+  function fallback(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* the text stays selectable */ }
+    document.body.removeChild(area);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".snippet button.copy"), setupCopy);
     Array.prototype.forEach.call(document.querySelectorAll("[data-tabs]"), setupTabs);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-filter]"), setupFilter);
   });

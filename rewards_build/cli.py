@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .commands import Command, build, notify, report, serve, validate
+from .commands import Command, build, diff, notify, report, serve, validate
 
 COMMANDS: dict[str, Command] = {
     "validate": validate,
@@ -16,6 +16,7 @@ COMMANDS: dict[str, Command] = {
     "build": build,
     "serve": serve,
     "notify": notify,
+    "diff": diff,
 }
 
 

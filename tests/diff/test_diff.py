@@ -1,0 +1,202 @@
+"""`rewards diff` on a real git repository made here: the example content, then one commit per kind
+of change (a team call recorded, a contact assigned, a tier threshold moved, a partner removed),
+then an invalid change in the working tree. Outputs are pinned in tests/diff/expected/ (commit ids
+masked); set REWARDS_DIFF_REGEN=1 to rewrite them after an intended change, and review the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rewards_build.cli import main
+
+REPO = Path(__file__).parent.parent.parent
+EXPECTED = Path(__file__).parent / "expected"
+TODAY = ["--today", "2026-11-24"]
+ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+       "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_AUTHOR_DATE": "2026-11-24T12:00:00Z",
+       "GIT_COMMITTER_DATE": "2026-11-24T12:00:00Z", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
+                          env={**os.environ, **ENV}).stdout
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def commit(root: Path, tag: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", tag)
+    git(root, "tag", tag)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("diffrepo")
+    shutil.copy2(REPO / "site.yml", root / "site.yml")
+    shutil.copytree(REPO / "content", root / "content")
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base")
+    partners = root / "content" / "partners"
+    # A team call recorded: A. Datum's overdue activation is contacted.
+    edit(partners / "adatum-awaiting-contact.yml", "team_contacts:\n",
+         "team_contacts:\n  - date: 2026-11-20\n    about: activation\n    offer: adatum-identity-guard\n"
+         "    benefit: marketplace-blog-feature\n    note: Call made; feature planned for January.\n")
+    commit(root, "team-call")
+    # A contact assigned: Northwind had none.
+    edit(partners / "northwind-no-contact.yml", "marketing_contacts: []\n",
+         "marketing_contacts:\n  - name: Lidia Holloway\n    email: lidia.holloway@northwind-analytics.example\n"
+         "    phone: \"+1 425 555 0142\"\n    language: en\n")
+    commit(root, "contact")
+    # A tier threshold moved: $50K now starts at $30,000, so A. Datum ($31,800) moves up.
+    edit(root / "content" / "program.yml", "threshold_usd: 50000}", "threshold_usd: 30000}")
+    commit(root, "threshold")
+    # A partner removed.
+    (partners / "trey-list-only.yml").unlink()
+    commit(root, "removed")
+    return root
+
+
+@pytest.fixture
+def repo(history: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(history)
+    yield history
+    git(history, "checkout", "-q", "--", ".")
+    git(history, "clean", "-q", "-fd")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["diff", *args, *TODAY])
+    out, err = capsys.readouterr()
+    return code, re.sub(r"\b[0-9a-f]{9}\b", "<sha>", out), err
+
+
+def pinned(name: str, actual: str) -> None:
+    path = EXPECTED / name
+    if os.environ.get("REWARDS_DIFF_REGEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("markdown", "md"), ("json", "json")])
+def test_a_recorded_team_call_closes_the_escalation_in_every_format(repo: Path, capsys, fmt: str,
+                                                                       suffix: str) -> None:
+    code, out, _ = run(capsys, "base", "--head", "team-call", "--format", fmt)
+    assert code == 3
+    pinned(f"team-call.{suffix}", out)
+
+
+def test_a_team_call_is_a_contacted_benefit_a_closed_escalation_and_mail_no_longer_sent(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "base", "--head", "team-call", "--format", "json")
+    doc = json.loads(out)
+    assert code == 3
+    assert doc["version"] == 1 and doc["changed"] is True
+    (partner,) = doc["partners"]
+    assert partner["id"] == "adatum-awaiting-contact"
+    assert [(b["event"], b["benefit"], b["before"], b["after"]) for b in partner["benefits"]] == [
+        ("contacted", "marketplace-blog-feature", "awaiting-contact", "contacted")]
+    assert [(e["event"], e["kind"]) for e in partner["escalations"]] == [("closed", "contact-overdue")]
+    # The tip goes either way: only the overdue reminder is mail that no longer goes.
+    assert doc["counts"]["messages"] == {"will_go": 0, "no_longer": 1}
+
+
+def test_an_assigned_contact_is_masked_and_moves_the_mail_from_the_account_to_the_contact(repo: Path,
+                                                                                          capsys) -> None:
+    code, out, _ = run(capsys, "team-call", "--head", "contact")
+    assert code == 3
+    pinned("contact.txt", out)
+    assert "lidia.holloway" not in out and "l•••@northwind-analytics.example" in out
+    assert "escalation assign-contact: closes (was level 2)" in out
+
+
+def test_a_moved_threshold_is_summarised_across_partners(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "contact", "--head", "threshold")
+    assert code == 3
+    pinned("threshold.txt", out)
+    assert "tier t50k threshold: $50,000 -> $30,000" in out
+    assert "tier: $25K -> $50K (billed sales $31,800 -> $31,800)" in out
+
+
+def test_a_removed_partner_loses_its_pages_and_mail(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "threshold", "--head", "removed", "--format", "json")
+    assert code == 3
+    doc = json.loads(out)
+    (partner,) = doc["partners"]
+    assert (partner["id"], partner["status"]) == ("trey-list-only", "removed")
+    pages = {p["kind"]: p for p in doc["pages"]}
+    assert pages["partner"]["removed"] == ["ko/partners/trey-list-only/index.html",
+                                           "partners/trey-list-only/index.html"]
+    assert pages["partner-json"]["removed"] == ["api/partners/trey-list-only.json"]
+    assert all(m["event"] == "no-longer" for m in partner["messages"])
+
+
+def test_the_same_revision_twice_is_no_change_and_exit_0(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "removed", "--head", "removed")
+    assert (code, out.splitlines()[0]) == (0, "no program change")
+
+
+def test_the_working_tree_is_compared_with_head_by_default(repo: Path, capsys) -> None:
+    edit(repo / "content" / "partners" / "lucerne-delisted-offer.yml", "billed_sales_usd: 2400", "billed_sales_usd: 24000")
+    code, out, _ = run(capsys)
+    assert code == 3
+    assert "-> HEAD working tree" in out and "<sha> (HEAD)" in out
+    assert "lucerne-delisted-offer" in out
+
+
+def test_an_invalid_head_prints_the_problems_as_validate_does_and_exits_1(repo: Path, capsys) -> None:
+    edit(repo / "content" / "partners" / "northwind-no-contact.yml", "billed_sales_usd: 0", "billed_sales_usd: lots")
+    code, out, err = run(capsys)
+    assert code == 1
+    assert out.startswith("content/partners/northwind-no-contact.yml:18:")
+    assert "1 problem(s) found in HEAD working tree" in err
+
+
+def test_an_offer_id_taken_from_an_unchanged_partner_is_refused(repo: Path, capsys) -> None:
+    # Only northwind's file changes, so only it is read: the rule across partners still holds.
+    path = repo / "content" / "partners" / "northwind-no-contact.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("northwind-sales-forecaster", "adatum-identity-guard"),
+                    encoding="utf-8")
+    code, out, _ = run(capsys)
+    assert code == 1
+    assert out == ("content/partners/northwind-no-contact.yml:8:9: offers[0].id: offer id 'adatum-identity-guard' "
+                   "is already used by partner 'adatum-awaiting-contact'; offer ids are unique across partners\n")
+
+
+def test_an_invalid_base_is_compared_against_nothing(repo: Path, capsys) -> None:
+    edit(repo / "content" / "program.yml", "threshold_usd: 30000}", "threshold_usd: lots}")
+    commit(repo, "broken")
+    try:
+        git(repo, "checkout", "-q", "removed", "--", "content/program.yml")
+        code, out, _ = run(capsys, "broken")
+        assert code == 3
+        assert "note: BASE broken (<sha>) is invalid (1 problem(s), first: content/program.yml:" in out
+    finally:
+        git(repo, "tag", "-d", "broken")
+        git(repo, "reset", "-q", "--hard", "removed")
+
+
+def test_an_unknown_ref_is_a_usage_error(repo: Path, capsys) -> None:
+    code, out, err = run(capsys, "no-such-branch")
+    assert (code, out) == (2, "")
+    assert err == f"diff: unknown revision 'no-such-branch' (not a branch, tag or commit of {repo})\n"
+
+
+def test_outside_a_repository_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    shutil.copy2(REPO / "site.yml", tmp_path / "site.yml")
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert err == f"diff: {tmp_path} is not in a git repository: rewards diff compares two revisions of one\n"

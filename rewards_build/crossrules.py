@@ -8,7 +8,8 @@ Each check records problems on the Source it concerns, at the offending value. P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 import phonenumbers
 
@@ -30,31 +31,49 @@ from .positions import PathPart, dotted
 from .source import Source
 
 Path = tuple[PathPart, ...]  # where a value sits in its file: keys and indexes
+T = TypeVar("T")
+
+# For a partner modelled from what its schema accepted (see pipeline): list key -> the file's index of each
+# entry kept, so that every problem names and points at the entry as the author numbers it.
+Kept = Mapping[str, Sequence[int]]
+
+
+def _in_file(kept: Kept, key: str, entries: Sequence[T]) -> Iterator[tuple[int, T]]:
+    indexes = kept.get(key)
+    return enumerate(entries) if indexes is None else zip(indexes, entries, strict=True)
 
 _DATE_LISTS = ("activations", "team_contacts", "technical_requests", "opt_outs", "revocations")
 
 
-def check_dates(src: Source, today: dt.date) -> None:
-    """Dates are real calendar days, and dates that record the past are not in the future."""
+def check_dates(src: Source, today: dt.date, refused: Collection[Path] = ()) -> list[Path]:
+    """Dates are real calendar days, and dates that record the past are not in the future.
+
+    Entries under `refused` (paths the schema refused) are skipped; returns the paths of dates that are
+    not calendar days (the model cannot hold them)."""
     data = src.data
     places: list[tuple[Path, str]] = []
-    for i, offer in enumerate(data.get("offers", ())):
-        if "live_date" in offer:
+    for i, offer in enumerate(data.get("offers", ()) if isinstance(data.get("offers"), list) else ()):
+        if isinstance(offer, dict) and isinstance(offer.get("live_date"), str):
             places.append((("offers", i, "live_date"), offer["live_date"]))
     for key in _DATE_LISTS:
-        for i, entry in enumerate(data.get(key, ())):
+        for i, entry in enumerate(data.get(key, ()) if isinstance(data.get(key), list) else ()):
             for field in ("date", "completed"):
-                if field in entry:
+                if isinstance(entry, dict) and isinstance(entry.get(field), str):
                     places.append(((key, i, field), entry[field]))
+    unreal: list[Path] = []
     for path, text in places:
+        if any(path[: len(bad)] == bad for bad in refused):
+            continue
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
             src.problem(path, f"{_name(path)}: {text} is not a calendar date")
+            unreal.append(path)
             continue
         if day > today:
             src.problem(path, f"{_name(path)}: {text} is in the future (today is {today.isoformat()}); "
                               "this date records something that already happened")
+    return unreal
 
 
 def _name(path: Path) -> str:
@@ -127,26 +146,41 @@ def check_tip(src: Source, tiers: Iterable[str], translations: Iterable[str], pr
 
 
 def check_partner(src: Source, partner: Partner, content: Content, today: dt.date,
-                  offer_owners: dict[str, str]) -> None:
-    """Everything about one partner that needs other files or the program rules."""
+                  offer_owners: dict[str, str], *, kept: Kept | None = None, broken: Collection[str] = (),
+                  written_offer_ids: Collection[str] | None = None, unread_benefits: Collection[str] = ()) -> None:
+    """Everything about one partner that needs other files or the program rules.
+
+    A partner with schema problems is modelled from what its schema accepted (`kept` maps each list to
+    the file's indexes of its entries; `broken` names the top-level keys where something was refused).
+    Checks that need a whole refused value wait for it: activation rules while an offer or a contact is
+    refused, the account email comparison while it is. An offer reference is checked against every
+    offer id written in the file (`written_offer_ids`; None when one cannot be read, then they wait).
+    References to a benefit whose file could not be read (`unread_benefits`) wait too.
+    """
     program, benefits = content.program, content.benefits
+    kept = kept or {}
     if partner.id != src.stem:
         src.problem(("id",), f"id: '{partner.id}' must equal the file name '{src.stem}'")
     _check_header_text(src, ("name",), partner.name)
-    _check_address(src, ("account_email",), partner.account_email)
-    _check_offers(src, partner, offer_owners)
-    _check_contacts(src, partner, program)
+    if "account_email" not in broken:
+        _check_address(src, ("account_email",), partner.account_email)
+    _check_offers(src, partner, offer_owners, kept)
+    _check_contacts(src, partner, program, kept, compare_account="account_email" not in broken)
     offer_ids = {o.id for o in partner.offers}
+    offers_known = "offers" not in broken
+    referable = offer_ids if offers_known else written_offer_ids
 
     def ref(path: Path, offer_id: str | None, benefit_id: str | None) -> bool:
         ok = True
         if offer_id is not None and offer_id not in offer_ids:
-            src.problem((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; offers: "
-                                          f"{', '.join(sorted(offer_ids)) or 'none'}")
+            if referable is not None and offer_id not in referable:
+                src.problem((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; "
+                                              f"offers: {', '.join(sorted(referable)) or 'none'}")
             ok = False
         if benefit_id is not None and benefit_id not in benefits:
-            src.problem((*path, "benefit"), f"{_name((*path, 'benefit'))}: no benefit '{benefit_id}' in "
-                                            "content/benefits/")
+            if benefit_id not in unread_benefits:
+                src.problem((*path, "benefit"), f"{_name((*path, 'benefit'))}: no benefit '{benefit_id}' in "
+                                                "content/benefits/")
             ok = False
         return ok
 
@@ -154,28 +188,30 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
         ("team_contacts", partner.team_contacts), ("technical_requests", partner.technical_requests),
         ("opt_outs", partner.opt_outs), ("revocations", partner.revocations))
     for key, entries in scoped:
-        for i, entry in enumerate(entries):
+        for i, entry in _in_file(kept, key, entries):
             ref((key, i), entry.offer, entry.benefit)
-    for i, request in enumerate(partner.technical_requests):
+    for i, request in _in_file(kept, "technical_requests", partner.technical_requests):
         benefit = benefits.get(request.benefit)
         if benefit is not None and benefit.category is not Category.TECHNICAL:
             src.problem(("technical_requests", i, "benefit"), f"technical_requests[{i}].benefit: '{benefit.id}' is a "
                                                               "sales and marketing benefit; activate it instead")
+    # The tier and the locks depend on every offer and on the contacts being there as written.
+    rules_known = offers_known and "marketing_contacts" not in broken
     standing = rules.tier_standing(program, partner)
-    for i, activation in enumerate(partner.activations):
-        if ref(("activations", i), activation.offer, activation.benefit):
+    for i, activation in _in_file(kept, "activations", partner.activations):
+        if ref(("activations", i), activation.offer, activation.benefit) and rules_known:
             _check_activation(src, i, partner, activation, benefits[activation.benefit], standing, program)
 
 
-def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str]) -> None:
-    for i, offer in enumerate(partner.offers):
+def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str], kept: Kept) -> None:
+    for n, (i, offer) in enumerate(_in_file(kept, "offers", partner.offers)):
         path = ("offers", i)
         _check_header_text(src, (*path, "name"), offer.name)
         owner = offer_owners.setdefault(offer.id, partner.id)
         if owner != partner.id:
             src.problem((*path, "id"), f"offers[{i}].id: offer id '{offer.id}' is already used by partner '{owner}'; "
                                        "offer ids are unique across partners")
-        elif any(o.id == offer.id for o in partner.offers[:i]):
+        elif any(o.id == offer.id for o in partner.offers[:n]):
             src.problem((*path, "id"), f"offers[{i}].id: offer id '{offer.id}' is used twice in this file")
         if offer.status is OfferStatus.DRAFT and offer.live_date is not None:
             src.problem((*path, "live_date"), f"offers[{i}].live_date: a draft offer has not gone live; remove "
@@ -190,16 +226,16 @@ def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str]) -
                                                      f"billed sales (this offer is {offer.listing_type.value})")
 
 
-def _check_contacts(src: Source, partner: Partner, program: Program) -> None:
+def _check_contacts(src: Source, partner: Partner, program: Program, kept: Kept, *, compare_account: bool) -> None:
     seen: set[str] = set()
     supported = {lang.lower() for lang in program.languages}
-    for i, contact in enumerate(partner.contacts):
+    for i, contact in _in_file(kept, "marketing_contacts", partner.contacts):
         path = ("marketing_contacts", i)
         email = contact.email.lower()
         alias = mailsafe.shared_alias(contact.email)
         _check_address(src, (*path, "email"), contact.email)
         _check_header_text(src, (*path, "name"), contact.name)
-        if email == partner.account_email.lower():
+        if compare_account and email == partner.account_email.lower():
             src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is the Partner Center "
                                           "account email; the marketing contact needs a different, personal address")
         elif alias is not None:

@@ -4,6 +4,10 @@
 
 Never raises for bad content: every problem is a `Problem` with its file, line and column. The site
 and the notifier start here, so they can never disagree about what the content says.
+
+All of a file's problems come in one round: a duplicate key does not stop the schema check, and a
+partner the schema refuses in part is still modelled from what it accepted, so that its alias,
+account-email and reference checks run too; only the checks that depend on a refused value wait.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from . import crossrules, modelbuild, schema_check, textfile
 from .config import SiteConfig, site_config_from
@@ -55,10 +60,11 @@ def load_all(site_path: Path, today: dt.date) -> LoadResult:
 
 def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
     # site.yml is where the operator points --site, so it may be a link anywhere (no repository check).
-    src = _read(Source("site", site_path.stem, site_path.name, shown_path(site_path)), site_path, None,
-                markdown=False)
+    src = Source("site", site_path.stem, site_path.name, shown_path(site_path))
+    disputed = _read(src, site_path, None, markdown=False)
     if src.data is not None:
         src.problems.extend(schema_check.check("site", src.data, src.text, src.shown))
+        src.problems.extend(_undisputed(disputed, src.problems))
     if src.problems or src.data is None:
         return None, cap_per_file(sorted(src.problems))
     config = site_config_from(src.data, site_path)
@@ -94,33 +100,44 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     # 3. The catalog: benefits, tips and toolkit pages, each valid on its own, then against the program.
     content = Content(program, {}, {}, (), ())
     tips, toolkit = [], []
+    unread_benefits: set[str] = set()  # benefit files with problems: references to them wait
     for src in sources:
         if src.kind == "partner":
             continue
-        if _parse(src, content_dir, root):
+        if not _parse(src, content_dir, root)[0]:
             if src.kind == "benefit":
-                benefit = modelbuild.benefit_from(src.data, src.rel, program)
-                crossrules.check_benefit(src, benefit, program)
-                content.benefits[benefit.id] = benefit
-            elif src.kind == "tip":
-                tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
-                crossrules.check_tip(src, tip.tiers, tip.translations, program)
-                tips.append(tip)
-            else:
-                page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
-                crossrules.check_tip(src, (), page.translations, program)
-                toolkit.append(page)
+                unread_benefits.add(src.stem)
+        elif src.kind == "benefit":
+            benefit = modelbuild.benefit_from(src.data, src.rel, program)
+            crossrules.check_benefit(src, benefit, program)
+            content.benefits[benefit.id] = benefit
+        elif src.kind == "tip":
+            tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
+            crossrules.check_tip(src, tip.tiers, tip.translations, program)
+            tips.append(tip)
+        else:
+            page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
+            crossrules.check_tip(src, (), page.translations, program)
+            toolkit.append(page)
         problems.extend(src.problems)
     # 4. Partners, one at a time, so memory holds the model and not every file's text and data.
+    #    A partner with problems is still modelled from what its schema accepted, so that every check
+    #    that does not depend on a refused value runs in the same round.
     owners: dict[str, str] = dict(offer_owners or {})
     for src in sources:
         if src.kind != "partner":
             continue
-        if _parse(src, content_dir, root):
-            crossrules.check_dates(src, today)
+        valid, disputed = _parse(src, content_dir, root)
+        if src.data is not None:
+            refused = [] if valid else schema_check.refused_paths("partner", src.data)
+            refused += _paths_at(src, disputed)
+            refused += [path[:2] for path in crossrules.check_dates(src, today, refused)]
+            data, kept, broken = _accepted_partner(src.data, src.stem, refused)
+            partner = modelbuild.partner_from(data, src.rel)
+            crossrules.check_partner(src, partner, content, today, owners, kept=kept, broken=broken,
+                                     written_offer_ids=_written_offer_ids(src.data) if "offers" in broken else None,
+                                     unread_benefits=unread_benefits)
             if not src.problems:
-                partner = modelbuild.partner_from(src.data, src.rel)
-                crossrules.check_partner(src, partner, content, today, owners)
                 content.partners[partner.id] = partner
         problems.extend(src.problems)
         src.text, src.data, src.body, src._locator = "", None, "", None
@@ -130,14 +147,93 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
                    toolkit=tuple(sorted(toolkit, key=lambda t: (t.order, t.id)))), []
 
 
-def _parse(src: Source, content_dir: Path, root: Path) -> bool:
-    """Read, parse and schema-check one file; True when its data can be modelled."""
-    _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"))
-    if src.data is not None:
-        src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
-        if src.kind != "partner":  # partners hold no Markdown: the one kind that comes by the thousand
-            _check_markdown_fields(src)
-    return src.data is not None and not src.problems
+def _parse(src: Source, content_dir: Path, root: Path) -> tuple[bool, list[Problem]]:
+    """Read, parse and schema-check one file: whether it has no problem, and its disputed numbers.
+
+    A duplicate key keeps the first value and the file is still checked against its schema."""
+    disputed = _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"))
+    if src.data is None:
+        return False, []
+    src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
+    stood = _undisputed(disputed, src.problems)
+    src.problems.extend(stood)
+    if src.kind != "partner":  # partners hold no Markdown: the one kind that comes by the thousand
+        _check_markdown_fields(src)
+    return not src.problems, stood
+
+
+def _paths_at(src: Source, problems: list[Problem]) -> list[tuple[PathPart, ...]]:
+    """The paths of the values these problems point at (rare: a walk of the file's values)."""
+    wanted = {(p.line, p.col) for p in problems}
+    found: list[tuple[PathPart, ...]] = []
+
+    def walk(value: object, path: tuple[PathPart, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*path, i))
+        elif src.locator.at(path) in wanted:
+            found.append(path)
+
+    if wanted:
+        walk(src.data, ())
+    return found
+
+
+def _undisputed(disputed: tuple[Problem, ...], problems: list[Problem]) -> list[Problem]:
+    """Values YAML 1.1 and 1.2 read as different numbers, where no other problem stands already."""
+    taken = {(p.line, p.col) for p in problems}
+    return [p for p in disputed if (p.line, p.col) not in taken]
+
+
+def _written_offer_ids(data: dict[str, Any]) -> set[str] | None:
+    """Every offer id as written, refused offers included; None when one cannot be read."""
+    offers = data.get("offers")
+    if not isinstance(offers, list) or not all(isinstance(o, dict) and isinstance(o.get("id"), str) for o in offers):
+        return None
+    return {o["id"] for o in offers}
+
+
+# A partner's required keys, and what stands for one the schema refused (no check runs on it).
+_PARTNER_STAND_INS: dict[str, Any] = {"name": "", "mpn_id": "", "account_email": "", "offers": []}
+
+
+def _accepted_partner(data: dict[str, Any], stem: str, refused: list[tuple[PathPart, ...]]
+                      ) -> tuple[dict[str, Any], dict[str, list[int]], frozenset[str]]:
+    """What the schema accepted of a partner: entries of its lists with a refused value are left out.
+
+    Returns that data, the file's index of each entry kept per list (for the messages), and the
+    top-level keys where something was refused (the checks that need them whole wait).
+    """
+    if not refused:
+        return data, {}, frozenset()
+    lists = schema_check.top_level_lists("partner")
+    known = schema_check.top_level_keys("partner")
+    accepted = {key: value for key, value in data.items() if key in known}
+    broken: set[str] = set()
+    left_out: dict[str, set[int]] = {}
+    for path in refused:
+        if not path:
+            continue  # the top level itself: a missing key (a stand-in below) or an unknown one (left out)
+        key = str(path[0])
+        broken.add(key)
+        if len(path) > 1 and isinstance(path[1], int) and key in lists and isinstance(accepted.get(key), list):
+            left_out.setdefault(key, set()).add(path[1])
+        else:
+            accepted.pop(key, None)
+    kept: dict[str, list[int]] = {}
+    for key, indexes in left_out.items():
+        if key in accepted:
+            kept[key] = [i for i in range(len(accepted[key])) if i not in indexes]
+            accepted[key] = [accepted[key][i] for i in kept[key]]
+    accepted.setdefault("id", stem)
+    for key, stand_in in _PARTNER_STAND_INS.items():
+        if key not in accepted:
+            broken.add(key)
+            accepted[key] = stand_in
+    return accepted, kept, frozenset(broken)
 
 
 # Markdown held in YAML values, each rendered like a page body.
@@ -192,17 +288,18 @@ def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple
     return program_src, sources, problems
 
 
-def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> Source:
+def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> tuple[Problem, ...]:
+    """Read and parse one file into `src`; returns its disputed values (see yamlload.Loaded.disputed)."""
     text, problems = read_text(path, src.shown, root)
     if text is None:
         src.problems.extend(problems)
-        return src
+        return ()
     src.text = text
     if markdown:
         parts, problems = split_front_matter(text, src.shown)
         if parts is None:
             src.problems.extend(problems)
-            return src
+            return ()
         src.text, src.body, src.line_offset, src.body_line = parts
         if not parts.body.strip():
             src.problems.append(Problem(src.shown, 1, 1, "the Markdown body after the front matter is empty"))
@@ -216,7 +313,7 @@ def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> Sour
         src.problems.append(Problem(src.shown, 1 + src.line_offset, 1, f"expected a mapping of keys to values at the "
                                                                         f"top level, found {type(src.data).__name__}"))
         src.data = None
-    return src
+    return loaded.disputed
 
 
 def _collect(sources: list[Source], extra: list[Problem]) -> list[Problem]:

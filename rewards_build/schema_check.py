@@ -18,8 +18,9 @@ import jsonschema
 import jsonschema_rs
 from referencing import Registry, Resource
 
-from .positions import Locator, dotted, yaml_reading_hint
+from .positions import Locator, dotted, written_as, yaml_reading_hint
 from .problems import Problem, clip
+from .yamlload import yaml11_reading
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 KINDS = ("program", "benefit", "partner", "tip", "toolkit", "site")
@@ -52,6 +53,21 @@ def _explainer(kind: str) -> jsonschema.Draft202012Validator:
 
 def is_valid(kind: str, data: Any) -> bool:
     return _fast(kind).is_valid(data)
+
+
+def refused_paths(kind: str, data: Any) -> list[tuple[str | int, ...]]:
+    """Where the schema refuses something in a file (the instance paths of its errors), for modelling
+    what it accepted; empty when the file is valid."""
+    return [tuple(error.instance_path) for error in _fast(kind).iter_errors(data)]
+
+
+def top_level_keys(kind: str) -> frozenset[str]:
+    return frozenset(_schemas()[kind].get("properties", {}))
+
+
+def top_level_lists(kind: str) -> frozenset[str]:
+    """The top-level keys whose value is a list of records."""
+    return frozenset(key for key, sub in _schemas()[kind].get("properties", {}).items() if sub.get("type") == "array")
 
 
 def check(kind: str, data: Any, text: str, shown: str, line_offset: int = 0) -> list[Problem]:
@@ -143,6 +159,12 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
     if kind == "type":
         expected = [str(t) for t in (keyword_value if isinstance(keyword_value, list) else [keyword_value])]
         words = schema.get("x-expected") or " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        reading = yaml11_reading(value) if isinstance(value, str) else None
+        if reading is not None and written_as(loc.node(path)) == value:
+            # yes, on, 1:30 written plain where true/false or a number belongs: say what each YAML reads.
+            write = reading.split()[-1]
+            return at_value(f"{where}: expected {words}, found {value}, which YAML 1.1 reads as {reading} and YAML "
+                            f"1.2 (editors, check-jsonschema) as text, so tools disagree on it: write {write}")
         hint = yaml_reading_hint(loc.node(path), value)
         return at_value(f"{where}: expected {words}, found {_found(value)}{hint}")
     if kind == "enum":
@@ -150,7 +172,20 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         guess = _close_match(value, allowed) if isinstance(value, str) else None
         hint = f"; did you mean '{guess}'?" if guess else ""
         reading = yaml_reading_hint(loc.node(path), value) if not isinstance(value, str) else ""
+        if isinstance(value, str) and yaml11_reading(value) is not None and written_as(loc.node(path)) == value:
+            return at_value(f"{where}: found {value}, which YAML 1.1 reads as {yaml11_reading(value)} and YAML 1.2 "
+                            f"(editors, check-jsonschema) as text; allowed: {', '.join(allowed)}{hint}")
         return at_value(f"{where}: found {_found(value)}{reading}; allowed: {', '.join(allowed)}{hint}")
+    if kind == "pattern" and isinstance(value, str) and yaml11_reading(value) is not None:
+        # Every text pattern refuses these: JSON Schema tools see the text, not whether it was quoted.
+        reading = yaml11_reading(value)
+        if written_as(loc.node(path)) == value:
+            return at_value(f"{where}: found {value}, which YAML 1.1 reads as {reading} and YAML 1.2 (editors, "
+                            "check-jsonschema) as text, so tools disagree on it; it is not allowed here even "
+                            f"quoted; expected {_allowed_words(schema)}")
+        return at_value(f"{where}: found the text {value!r}, which unquoted is {reading} in YAML 1.1; editors and "
+                        "check-jsonschema cannot tell quoted from unquoted, so it is not allowed here; expected "
+                        f"{_allowed_words(schema)}")
     if kind == "pattern" and isinstance(value, str):
         control = next((c for c in value if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029"), None)
         if control is not None and "control" in schema.get("x-expected", ""):

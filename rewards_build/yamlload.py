@@ -32,6 +32,35 @@ MAX_FLOW_DEPTH = 100
 MAX_BLOCK_DEPTH = 100
 _INDICATOR = re.compile(r"(?:^|\s)[-?:](?=\s|$)")
 
+# YAML 1.1 (PyYAML, and so `rewards validate`) and YAML 1.2 (the YAML language server in editors, and
+# check-jsonschema) read some plain scalars differently. These are read as YAML 1.2 reads them, as text,
+# and the schemas refuse that text wherever a value stands, so every tool gives the same verdict:
+# the words YAML 1.1 takes for booleans (the spec's y and n too, which PyYAML leaves as text) and its
+# base-60 numbers. Kept in step with the lookahead that starts every text pattern in the schemas
+# (tests/validate/test_yaml_versions.py holds them together).
+YAML11_TEXT = r"[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF" \
+              r"|[-+]?(?:[1-9][0-9_]*(?::[0-5]?[0-9])+|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)"
+_YAML11_TEXT = re.compile(f"(?:{YAML11_TEXT})\\Z")
+_YAML11_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
+_YAML12_INT = re.compile(r"[-+]?[0-9]+\Z")
+
+
+def yaml11_reading(text: str) -> str | None:
+    """What YAML 1.1 makes of the plain scalar `text` when YAML 1.2 reads it as text ("the boolean true",
+    "the number 90"); None when both read it alike."""
+    if not _YAML11_TEXT.match(text):
+        return None
+    if text.lstrip("-+")[:1].isdigit():
+        sign = -1 if text.startswith("-") else 1
+        whole, _, fraction = text.lstrip("-+").replace("_", "").partition(".")
+        value = 0
+        for part in whole.split(":"):
+            value = value * 60 + int(part)
+        number: float = sign * (value + float(f"0.{fraction}")) if fraction else sign * value
+        return f"the number {number}"
+    return f"the boolean {'true' if text in _YAML11_TRUE else 'false'}"
+
+
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
 _TIMESTAMP, _MERGE = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"
@@ -75,6 +104,7 @@ class _ContentLoader(yaml.CSafeLoader):
     def build(self) -> Any:
         node = self.get_single_node()
         self.found: list[tuple[yaml.Mark, str]] = []
+        self.disputed: list[tuple[yaml.Mark, str]] = []  # said only where the schema says nothing
         self.fatal = False  # the data must not be used (an alias could expand it without bound)
         self._seen: set[int] = set()
         return None if node is None else self._build(node)
@@ -101,6 +131,8 @@ class _ContentLoader(yaml.CSafeLoader):
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
             return node.value
+        if tag in (_BOOL, _INT, _FLOAT) and not node.style and _YAML11_TEXT.match(node.value):
+            return node.value  # yes, on, 1:30 ...: text, as YAML 1.2 reads them (the schemas refuse them)
         if tag == _INT:
             return self._int(node)
         if tag == _BOOL:
@@ -116,6 +148,11 @@ class _ContentLoader(yaml.CSafeLoader):
         if len(node.value) <= _MAX_INT_LITERAL:
             value: int = self.construct_yaml_int(node)
             if abs(value) < 10**MAX_INT_DIGITS:
+                if _YAML12_INT.match(node.value) and int(node.value) != value:  # 0755: octal in 1.1 only
+                    self.disputed.append((node.start_mark, f"{node.value} is the number {value} in YAML 1.1 "
+                                                           f"(octal) and {int(node.value)} in YAML 1.2, so tools "
+                                                           "disagree on it: write the number without leading "
+                                                           "zeros"))
                 return value
         # Too large to be content, and the rest of the file is not worth checking against a made-up value.
         self.found.append((node.start_mark, _TOO_LARGE))
@@ -199,6 +236,9 @@ class Loaded:
     text: str  # the decoded text (empty when unreadable)
     problems: tuple[Problem, ...]
     line_offset: int = 0  # for front matter: lines before the YAML block
+    # Values YAML 1.1 and 1.2 read as different numbers (0755): a problem unless the schema refuses the
+    # value anyway, at the same place (then its message, which explains the reading, is the one to read).
+    disputed: tuple[Problem, ...] = ()
 
 
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -242,8 +282,11 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> Loaded:
     )
     if data is None and not problems:
         problems = (Problem(shown, 1 + line_offset, 1, "file is empty; expected a mapping of keys to values"),)
+    disputed = tuple(
+        Problem(shown, mark.line + 1 + line_offset, mark.column + 1, message) for mark, message in loader.disputed
+    )
     # After a duplicate key the first value stands, so that the rest of the file is still checked.
-    return Loaded(None if loader.fatal else data, text, problems, line_offset)
+    return Loaded(None if loader.fatal else data, text, problems, line_offset, disputed)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, line_offset: int) -> Problem:

@@ -30,10 +30,13 @@ def test_invalid_content_exits_1_with_every_problem(mini: Path) -> None:
     run = rewards("validate", "--today", "2026-11-24", cwd=mini)
     assert run.returncode == 1
     assert run.stdout.splitlines() == [
-        "content/partners/acme.yml:9:13: offers[0].status: found the boolean true (YAML reads the unquoted on as the "
-        "boolean true; if you mean the text, quote it: \"on\"); allowed: draft, live, delisted",
-        "content/partners/acme.yml:17:13: offers[1].status: found the boolean true (YAML reads the unquoted on as the "
-        "boolean true; if you mean the text, quote it: \"on\"); allowed: draft, live, delisted",
+        "content/partners/acme.yml:9:13: offers[0].status: found on, which YAML 1.1 reads as the boolean true and "
+        "YAML 1.2 (editors, check-jsonschema) as text; allowed: draft, live, delisted",
+        "content/partners/acme.yml:17:13: offers[1].status: found on, which YAML 1.1 reads as the boolean true and "
+        "YAML 1.2 (editors, check-jsonschema) as text; allowed: draft, live, delisted",
+        # The schema problems do not hide the checks that do not depend on the refused values.
+        "content/partners/acme.yml:23:15: marketing_contacts[0].language: 'kr' is not a supported language; "
+        "supported: en, ko ('kr' is the country code; Korean is 'ko')",
     ]
     assert "Traceback" not in run.stderr
 

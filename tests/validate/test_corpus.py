@@ -41,20 +41,39 @@ CASES = [
     # --- YAML traps ---------------------------------------------------------------------------
     ("duplicate-key", replace("name: Acme Software\n", "name: Acme Software\nname: Acme Again\n"),
      [f"{ACME}:3:1: duplicate key 'name' (first at line 2); YAML would keep only the last one: remove one of them"]),
+    # YAML 1.1 (us) and YAML 1.2 (editors, check-jsonschema) read these differently: refused, even quoted,
+    # since a JSON Schema tool sees the text and not the quotes (tests/validate/test_yaml_versions.py).
     ("norwegian-no", replace("language: en", "language: no"),
-     [f"{ACME}:23:15: marketing_contacts[0].language: expected a BCP 47 language tag such as en, ko or ko-KR, "
-      "found the boolean false (YAML reads the unquoted no as the boolean false; if you mean the text, quote it: "
-      "\"no\")"]),
+     [f"{ACME}:23:15: marketing_contacts[0].language: found no, which YAML 1.1 reads as the boolean false and YAML "
+      "1.2 (editors, check-jsonschema) as text, so tools disagree on it; it is not allowed here even quoted; "
+      "expected a BCP 47 language tag such as en, ko or ko-KR"]),
     ("yaml-on", replace("language: en", "language: on"),
-     [f"{ACME}:23:15: marketing_contacts[0].language: expected a BCP 47 language tag such as en, ko or ko-KR, "
-      "found the boolean true (YAML reads the unquoted on as the boolean true; if you mean the text, quote it: "
-      "\"on\")"]),
+     [f"{ACME}:23:15: marketing_contacts[0].language: found on, which YAML 1.1 reads as the boolean true and YAML "
+      "1.2 (editors, check-jsonschema) as text, so tools disagree on it; it is not allowed here even quoted; "
+      "expected a BCP 47 language tag such as en, ko or ko-KR"]),
+    ("quoted-yaml-1.1-word", replace("name: Bo Contact", 'name: "Yes"'),
+     [f"{ACME}:20:11: marketing_contacts[0].name: found the text 'Yes', which unquoted is the boolean true in YAML "
+      "1.1; editors and check-jsonschema cannot tell quoted from unquoted, so it is not allowed here; expected one "
+      "line of text without control characters (it can reach an email header)"]),
+    ("yaml-yes-for-a-boolean", replace("listing_optimization_done: true", "listing_optimization_done: yes"),
+     [f"{ACME}:13:32: offers[0].listing_optimization_done: expected true or false, found yes, which YAML 1.1 reads "
+      "as the boolean true and YAML 1.2 (editors, check-jsonschema) as text, so tools disagree on it: write true"]),
+    ("yaml-n-for-a-boolean", replace("listing_optimization_done: true", "listing_optimization_done: N"),
+     [f"{ACME}:13:32: offers[0].listing_optimization_done: expected true or false, found N, which YAML 1.1 reads "
+      "as the boolean false and YAML 1.2 (editors, check-jsonschema) as text, so tools disagree on it: write false"]),
+    ("octal-number", replace("billed_sales_usd: 30000", "billed_sales_usd: 030000"),
+     [f"{ACME}:12:23: 030000 is the number 12288 in YAML 1.1 (octal) and 30000 in YAML 1.2, so tools disagree on "
+      "it: write the number without leading zeros"]),
+    ("sexagesimal-number", replace("billed_sales_usd: 30000", "billed_sales_usd: 1:30"),
+     [f"{ACME}:12:23: offers[0].billed_sales_usd: expected a whole number, found 1:30, which YAML 1.1 reads as the "
+      "number 90 and YAML 1.2 (editors, check-jsonschema) as text, so tools disagree on it: write 90"]),
     ("octal-id", replace('mpn_id: "1234567"', "mpn_id: 0755"),
      [f"{ACME}:3:9: mpn_id: expected the partner ID (MPN ID): 5 to 10 digits, quoted, found the number 493 "
       "(YAML reads the unquoted 0755 as the number 493; if you mean the text, quote it: \"0755\")"]),
     ("sexagesimal", replace("date: 2026-02-01", "date: 1:30"),
-     [f"{ACME}:27:11: activations[0].date: expected a date written YYYY-MM-DD, found the number 90 "
-      "(YAML reads the unquoted 1:30 as the number 90; if you mean the text, quote it: \"1:30\")"]),
+     [f"{ACME}:27:11: activations[0].date: found 1:30, which YAML 1.1 reads as the number 90 and YAML 1.2 (editors, "
+      "check-jsonschema) as text, so tools disagree on it; it is not allowed here even quoted; expected a date "
+      "written YYYY-MM-DD"]),
     ("unquoted-number", replace('mpn_id: "1234567"', "mpn_id: 1234567"),
      [f"{ACME}:3:9: mpn_id: expected the partner ID (MPN ID): 5 to 10 digits, quoted, found the number 1234567 "
       "(if you mean the text, quote it: \"1234567\")"]),

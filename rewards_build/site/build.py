@@ -272,7 +272,7 @@ def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list
     offers.update({pid: [o.id for o in p.offers] for pid, p in site.content.partners.items()})
     manifest = inputs.Manifest(plan.global_key, plan.stamps, staged.rows, outputs, offers, stage.parent)
     obsolete = obsolete_outputs(site, plan, manifest)
-    manifest.changed = sorted({*staged.written, *obsolete})
+    manifest.changed = sorted({*staged.written, *obsolete}) if stage.parent else []  # nothing to sync against
     changed = [urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else []
     stage.record(staged.written + changed)
     return obsolete

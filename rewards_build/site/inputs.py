@@ -94,9 +94,14 @@ class Manifest:
             and all(isinstance(row["html"].get(lang), str) for lang in languages)
             for pid, row in rows.items()), "rows: bad partner row")
         need(isinstance(outputs, list) and all(isinstance(o, str) for o in outputs), "outputs: not a list of paths")
-        need(isinstance(data["parent"], str) and "/" not in data["parent"], "parent: not a folder name")
+        need(isinstance(data["parent"], str) and (data["parent"] == "" or _safe_path(data["parent"], parts=1)),
+             "parent: not a folder name")
         need(isinstance(data["changed"], list) and all(isinstance(o, str) for o in data["changed"]),
              "changed: not a list of paths")
+        # Paths and ids name files the build removes or links: none may leave the build folder.
+        need(all(_safe_path(rel) for rel in outputs + data["changed"]), "a path leaves the site folder")
+        need(all(_safe_path(pid, parts=1) for ids in (partners, rows, offers) for pid in ids), "a partner id is "
+             "not a file name")
         need(isinstance(offers, dict) and all(isinstance(ids, list) and all(isinstance(i, str) for i in ids)
                                               for ids in offers.values()), "offers: not lists of offer ids")
         return cls(data["global"], {k: FileStamp(*v) for k, v in partners.items()}, rows, outputs, offers,
@@ -109,6 +114,13 @@ class Manifest:
                 "offers": dict(sorted(self.offers.items())), "parent": self.parent,
                 "changed": sorted(self.changed)}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _safe_path(rel: str, parts: int = 0) -> bool:
+    """A relative path inside a folder (no .., no absolute path, no empty part); `parts`: exactly so many."""
+    names = rel.split("/")
+    return bool(rel) and "\0" not in rel and "\\" not in rel and all(n not in ("", ".", "..") for n in names) \
+        and (parts == 0 or len(names) == parts)
 
 
 def offer_owners(offers: dict[str, list[str]], skip: set[str]) -> dict[str, str]:

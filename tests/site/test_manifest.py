@@ -53,6 +53,12 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "row not an object": _damage(lambda d: _set(d, "rows", _first_partner(d), "x")),
     "outputs not text": _damage(lambda d: _set(d, "outputs", [1, 2])),
     "offers of the wrong shape": _damage(lambda d: _set(d, "offers", _first_partner(d), "x")),
+    # names the build removes or links: a damaged (or crafted) manifest must not reach outside the site
+    "an output outside the site": _damage(lambda d: _set(d, "outputs", [*d["outputs"], "../../repo/site.yml"])),
+    "a changed path outside the site": _damage(lambda d: _set(d, "changed", ["../x", "/etc/passwd"])),
+    "a parent outside the builds": _damage(lambda d: _set(d, "parent", "..")),
+    "a partner id with a slash": _damage(lambda d: _set(d, "partners", "../../repo",
+                                                         d["partners"][_first_partner(d)])),
 }
 
 

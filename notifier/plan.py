@@ -162,12 +162,13 @@ def plan(
 def plan_partner(content: Content, config: NotifierConfig, history: History, partner: Partner,
                  today: dt.date) -> Iterator[Envelope]:
     """What one partner is owed today (the unit of work of parallel planning)."""
-    return _partner_envelopes(content, config, history, assess(content, partner, today), today)
+    return envelopes_for(content, config, history, assess(content, partner, today), today)
 
 
-def _partner_envelopes(
+def envelopes_for(
     content: Content, config: NotifierConfig, history: History, standing: PartnerStanding, today: dt.date
 ) -> Iterator[Envelope]:
+    """What one partner is owed today, from a standing already assessed (`rewards diff` has one)."""
     partner = standing.partner
     if standing.opted_out:
         return

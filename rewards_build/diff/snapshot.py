@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notifier.plan import Envelope, History
-from notifier.plan import _partner_envelopes as partner_envelopes  # plan_partner, from a standing already made
+from notifier.plan import envelopes_for as partner_envelopes  # plan_partner, from a standing already made
 
 from .. import rules
 from ..config import SiteConfig
 from ..model import Content, OfferStatus, Partner
-from ..site.partner import mask_email, mask_phone
+from ..privacy import mask_email, mask_phone
 
 
 @dataclass(frozen=True, slots=True)

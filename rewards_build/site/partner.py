@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import rules, wording
 from ..model import Category, Contact, Delivery, Offer, OwnerStatus, Partner
+from ..privacy import mask_email, mask_phone
 from ..rules import (
     BenefitState,
     BenefitStatus,
@@ -63,16 +64,6 @@ def _row(site: Site, s: PartnerStanding) -> PartnerRow:
         live_offers=sum(1 for o in s.partner.offers if o.status.value == "live"),
         alerts=len(s.escalations), urgent=sum(1 for e in s.escalations if _level(site, e) >= 2),
     )
-
-
-def mask_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}"
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.replace(" ", "")
-    return digits[:2] + "•" * max(0, len(digits) - 4) + digits[-2:]
 
 
 def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:

@@ -76,4 +76,4 @@ bench: $(STAMP)
 
 # Never the ledger (var/ by default): it is the record of what was sent, and without it mail would go twice.
 clean:
-	rm -rf $(VENV) .venv-lock .venv-latest _site _outbox .pytest_cache .ruff_cache .mypy_cache *.egg-info
+	rm -rf $(VENV) .venv-lock .venv-latest _site ._site.rewards-builds _outbox .pytest_cache .ruff_cache .mypy_cache *.egg-info

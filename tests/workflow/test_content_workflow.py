@@ -149,3 +149,22 @@ def test_build_site_leaves_plain_files_for_the_artifact(pull_request: Path) -> N
     public = pull_request / "_public"
     assert (public / "index.html").is_file()
     assert not [p for p in public.rglob("*") if p.is_symlink()]
+
+
+def test_front_matter_gets_the_same_verdict_from_check_jsonschema_as_from_rewards_validate(tmp_path: Path) -> None:
+    root = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    pages = [str(p.relative_to(root)) for p in sorted((root / "content").glob("*/*.md"))]
+    check = [str(SCRIPTS / "front-matter.sh"), str(REPO / "rewards_build/schemas"), *pages]
+    validate = [str(BIN / "rewards"), "validate", "--today", TODAY]
+    assert run(root, *check).returncode == 0
+    assert run(root, *validate).returncode == 0
+    edit(root / "content/tips/offer-name.md", "order: 1\n", "order: 1\ngetting_started: yes\n")
+    refused = run(root, *check)
+    assert refused.returncode == 1
+    assert "content/tips/offer-name.md: front matter against tip.schema.json" in refused.stdout
+    assert "'yes' is not of type 'boolean'" in refused.stdout
+    ours = run(root, *validate)
+    assert ours.returncode == 1
+    assert ours.stdout.startswith("content/tips/offer-name.md:5:18: getting_started: expected true or false, found "
+                                  "yes, which YAML 1.1 reads as the boolean true"), ours.stdout

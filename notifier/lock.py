@@ -25,21 +25,20 @@ class RunLock:
     def __init__(self, path: Path):
         self.path = path
         self._fd: int | None = None
-        self.existed = False  # the lock file was there before: a run has used this ledger's folder before
+        self.existed = False  # a run held this lock before (its pid is in the file): the folder has history
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            self.existed = True
-            fd = os.open(self.path, os.O_RDWR, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             raise LockHeld(self.path, holder) from None
+        # Only a run that held the lock writes its pid: a file another run created a moment ago, then
+        # failed to lock, is empty and says nothing about history (two runs started at once).
+        self.existed = bool(os.pread(fd, 32, 0).strip())
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd

@@ -427,3 +427,22 @@ def test_ledger_rows_helper_still_reads_a_created_ledger(root: Path) -> None:
     config = site(root)
     Ledger.create(config.notifier.ledger).close()
     assert ledger_rows(config) == []
+
+
+async def test_a_lock_file_left_empty_by_a_run_that_lost_the_race_is_no_history(root: Path, smtp: Server) -> None:
+    # Two runs start at once: one creates the lock file and loses the lock to the other before writing
+    # its pid. The winner must not read that empty file as "a run was here before, the ledger is gone".
+    from conftest import run_notify
+
+    from notifier.lock import lock_path_for
+
+    config = site(root, smtp.port)
+    lock = lock_path_for(config.notifier.ledger)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch()
+    result = await run_notify(config, content(*many_partners(2)), Options(TODAY))
+    assert result.code == 0, result.err
+    lock.write_text("12345\n")  # a run that held the lock: now the ledger's absence is news
+    config.notifier.ledger.unlink()
+    result = await run_notify(config, content(*many_partners(2)), Options(TODAY))
+    assert result.code == 2 and "no ledger" in result.err

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from builders import TODAY, content, many_partners, site
-from conftest import REPO_ROOT, Server, ledger_rows, states
+from conftest import REPO_ROOT, Server, ledger_rows, run_notify, states
 
 from notifier.ledger import Journal
 from notifier.notify import NewLedger, Options, notify, show_status
@@ -432,8 +432,6 @@ def test_ledger_rows_helper_still_reads_a_created_ledger(root: Path) -> None:
 async def test_a_lock_file_left_empty_by_a_run_that_lost_the_race_is_no_history(root: Path, smtp: Server) -> None:
     # Two runs start at once: one creates the lock file and loses the lock to the other before writing
     # its pid. The winner must not read that empty file as "a run was here before, the ledger is gone".
-    from conftest import run_notify
-
     from notifier.lock import lock_path_for
 
     config = site(root, smtp.port)

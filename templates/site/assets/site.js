@@ -1,6 +1,8 @@
 // Progressive enhancement only: every page is complete and usable without this file.
 (function () {
   "use strict";
+  // Also set before the first paint by the inline script in <head> (_head_script.html), so that the
+  // stylesheet lays the page out as this file will leave it: nothing moves when it runs.
   document.documentElement.classList.add("js");
 
   // Tabs (WAI-ARIA tabs pattern). Without JS the tabs are in-page links to visible sections.
@@ -41,10 +43,25 @@
       var target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
       var index = panels.findIndex(function (panel) { return target !== null && panel.contains(target); });
       select(index < 0 ? 0 : index, false);
-      if (target !== null && panels.indexOf(target) < 0) { target.scrollIntoView(); }
+      if (target === null) { return; }
+      if (panels.indexOf(target) < 0) {
+        target.scrollIntoView();
+      } else {
+        // An address naming a whole tab (#sales-marketing) opens it with the page's header and the
+        // partner's alerts still in view: the tab gets the focus and is scrolled to, not the panel.
+        var tab = tabs[index];
+        var bottom = tab.getBoundingClientRect().bottom + window.pageYOffset;
+        window.scrollTo(0, bottom <= window.innerHeight ? 0 : bottom + 16 - window.innerHeight);
+        tab.focus({ preventScroll: true });
+      }
     }
     window.addEventListener("hashchange", fromHash);
     fromHash();
+    root.classList.add("tabs-ready");
+    // The browser scrolls to the address's element itself once the page has loaded: do it our way again.
+    window.addEventListener("load", function () {
+      if (location.hash.length > 1 && window.pageYOffset > 0) { fromHash(); }
+    });
   }
 
   // List filters: the full list is in the page; the form only hides rows.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -19,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import jinja2
 import yaml
@@ -44,6 +43,7 @@ from .mime import (
     text_header,
 )
 from .plan import Envelope, Item
+from .unsubscribe import Signer
 
 __all__ = ["POLICY", "CatalogError", "Composed", "Composer", "UnsafeHeader"]
 
@@ -107,8 +107,9 @@ def _long_date(day: dt.date, lang: str) -> str:
 
 class Composer:
     def __init__(self, site: SiteConfig, content: Content, now: Callable[[], dt.datetime],
-                 templates: Path | None = None):
+                 templates: Path | None = None, unsubscribe: Signer | None = None):
         self.site = site
+        self.signer = unsubscribe  # None: no receiver configured, so no unsubscribe link at all
         self.config = site.notifier
         self.content = content
         self.now = now
@@ -148,6 +149,9 @@ class Composer:
             "edit_url": self.site.edit_link(partner.source),
             "unsubscribe_label": self._t(lang, "footer.unsubscribe"),
             "unsubscribe_url": self.unsubscribe_url(envelope) if envelope.has_tip else None,
+            # Reminders are the program's obligations: no unsubscribing, but how to have them go elsewhere.
+            "obligation": self._t(lang, "footer.obligation" if recipient.is_contact else "footer.obligation_account")
+            if not envelope.only_tips else None,
         }
         count = len(blocks)
         context = {
@@ -173,7 +177,7 @@ class Composer:
             f"Message-ID: {safe(envelope.message_id)}\r\n",
             "Auto-Submitted: auto-generated\r\n",
         ]
-        if footer["unsubscribe_url"]:
+        if footer["unsubscribe_url"] and envelope.only_tips:  # a mailbox's button must not stop reminders
             headers.append(POLICY.header_factory("List-Unsubscribe", f"<{footer['unsubscribe_url']}>")
                            .fold(policy=POLICY))
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
@@ -193,10 +197,10 @@ class Composer:
         return self.site.base_url + quote(urls.lang_prefix(shown, languages[0]) + urls.partner(partner.id))
 
     def unsubscribe_url(self, envelope: Envelope) -> str | None:
-        if not self.config.unsubscribe_url:
+        """The signed link that stops this contact's tips (notifier/unsubscribe.py), if a receiver is set up."""
+        if self.signer is None or not envelope.recipient.is_contact:
             return None
-        token = hashlib.sha256(envelope.recipient.key.encode()).hexdigest()[:20]
-        return f"{self.config.unsubscribe_url}?{urlencode({'partner': envelope.partner.id, 'contact': token})}"
+        return self.signer.link(envelope.partner.id, envelope.recipient.email)
 
     def _t(self, lang: str, key: str, **values: object) -> str:
         return self.catalog.get(lang, key, **values)

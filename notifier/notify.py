@@ -39,6 +39,7 @@ from rewards_build import clock
 from rewards_build.config import NotifierConfig, SiteConfig
 from rewards_build.model import Content
 
+from . import unsubscribe
 from .compose import Composer
 from .ledger import BUSY_SECONDS, Journal, JournalEntry, Ledger, LedgerError, apply_journal, journal_overrides
 from .lock import LockHeld, RunLock, lock_path_for
@@ -82,6 +83,7 @@ class NotifyPlan:
     outbox: Path | None  # a dry run: each message written here; nothing sent, the ledger left alone
     send: SendSettings | None  # how to send (None on a dry run)
     cancel_stale: bool  # pending items from earlier runs that planning no longer produces get cancelled
+    unsubscribed: frozenset[tuple[str, str]] = frozenset()  # recorded tip opt-outs (notifier/unsubscribe.py)
 
 
 @dataclass(slots=True)
@@ -138,7 +140,18 @@ def notify(
     except ConfigError as exc:
         print(f"notify: {exc}", file=err)
         return CONFIG_ERROR
-    composer = Composer(site, content, now)
+    # 1b. Unsubscribing: who unsubscribed from tips (the receiver's record), and the signer of the links.
+    try:
+        plan = dataclasses.replace(plan, unsubscribed=recorded_optouts(site.notifier, content))
+    except ConfigError as exc:
+        print(f"notify: {exc}", file=err)
+        return CONFIG_ERROR
+    try:
+        signer = unsubscribe.signer_from(site.notifier.unsubscribe)
+    except unsubscribe.SecretMissing as exc:
+        print(f"notify: {exc}: tips go without an unsubscribe link until it is set", file=err)
+        signer = None
+    composer = Composer(site, content, now, unsubscribe=signer)
     report = Report(options.today.isoformat(), options.dry_run)
 
     # 2. A dry run previews the messages from the ledger as it is (read only), and stops.
@@ -186,11 +199,23 @@ def plan_run(config: NotifierConfig, options: Options, send_overrides: Mapping[s
                       cancel_stale=options.limit is None)
 
 
+def recorded_optouts(config: NotifierConfig, content: Content) -> frozenset[tuple[str, str]]:
+    """The contacts the unsubscribe receiver recorded as opted out of tips: planning skips their tips
+    until the YAML says `tips: false` (rewards notify --export-optouts writes that change)."""
+    if config.unsubscribe is None:
+        return frozenset()
+    try:
+        return unsubscribe.unsubscribed(content, unsubscribe.read(config.unsubscribe_record))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the unsubscribe record {config.unsubscribe_record}: {exc.strerror}; nothing "
+                          "was sent (a run without it would send tips to contacts who unsubscribed)") from exc
+
+
 def preview(plan: NotifyPlan, content: Content, config: NotifierConfig, composer: Composer, report: Report,
             err: TextIO) -> None:
     """Dry run: every message due, written to the outbox as .eml files and an index.html."""
     assert plan.outbox is not None
-    history = _read_only_history(plan.ledger, err)
+    history = dataclasses.replace(_read_only_history(plan.ledger, err), unsubscribed=plan.unsubscribed)
     outbox = Outbox(plan.outbox, composer.folder)
     for prepared in produce(content, config, history, plan.today, composer, plan.select):
         report.planned += 1
@@ -250,7 +275,7 @@ def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: C
         try:
             with _before_sending():
                 run_id = ledger.start_run(plan.today, now())
-                history = ledger.history()
+                history = dataclasses.replace(ledger.history(), unsubscribed=plan.unsubscribed)
             # Started here, before the event loop exists: the planning workers are forked while this
             # process has a single thread (asyncio's resolver threads come later).
             messages = started(produce(content, config, history, plan.today, composer, plan.select))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rewards_build.config import NotifierConfig
 from rewards_build.model import Contact, Content, Partner, Tip
-from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, reminder_level
+from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, gets_tips, reminder_level
 
 TIP = "tip"
 
@@ -55,6 +55,8 @@ class History:
     tips_had: frozenset[tuple[str, str, str]] = frozenset()  # (partner, contact, tip id), settled
     last_reminder: dict[tuple[str, str, str], tuple[int, dt.date]] = field(default_factory=dict)
     pending: dict[tuple[str, str], tuple[SentRecord, ...]] = field(default_factory=dict)  # (partner, contact)
+    # (partner, contact) pairs the unsubscribe receiver recorded (notifier/unsubscribe.py), not yet in the YAML
+    unsubscribed: frozenset[tuple[str, str]] = frozenset()
 
     @staticmethod
     def of(records: Iterable[SentRecord]) -> History:
@@ -124,6 +126,11 @@ class Envelope:
         return any(i.tip is not None for i in self.items)
 
     @property
+    def only_tips(self) -> bool:
+        """Nothing but tips: the only mail a reader can unsubscribe from (reminders are obligations)."""
+        return all(i.tip is not None for i in self.items)
+
+    @property
     def keys(self) -> tuple[Key, ...]:
         return tuple(i.key for i in self.items)
 
@@ -176,6 +183,7 @@ def envelopes_for(
     recipients = [_contact_recipient(c) for c in partner.contacts]
     account = Recipient(partner.account_email, partner.name, default_language, is_contact=False)
     tips = _tips_for(content, standing)
+    tip_takers = {c.email.lower() for c in partner.contacts if gets_tips(partner, c, history.unsubscribed)}
     for recipient in recipients or [account]:
         pending = history.pending.get((partner.id, recipient.key), ())
         pending_keys = {r.key: r for r in pending}
@@ -186,7 +194,7 @@ def envelopes_for(
             item = _reminder(config, history, recipient, esc, today, pending_keys)
             if item is not None:
                 items.append(item)
-        if recipient.is_contact:
+        if recipient.key in tip_takers:  # a contact that did not opt out of tips
             item = _tip(config, history, recipient, partner, tips, today, pending_keys)
             if item is not None:
                 items.append(item)

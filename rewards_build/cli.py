@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .commands import Command, build, diff, notify, report, serve, validate
+from .commands import Command, build, diff, notify, report, serve, unsubscribe, validate
 
 COMMANDS: dict[str, Command] = {
     "validate": validate,
@@ -17,6 +17,7 @@ COMMANDS: dict[str, Command] = {
     "serve": serve,
     "notify": notify,
     "diff": diff,
+    "unsubscribe-server": unsubscribe,
 }
 
 

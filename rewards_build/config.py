@@ -63,6 +63,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class UnsubscribeConfig:
+    url: str = option("The receiver's public address (List-Unsubscribe in tip-only messages, the footer's link); "
+                      "partner, contact, purpose and a signed token are appended.")
+    secret_env: str = option("The environment variable holding the secret that signs unsubscribe tokens "
+                             "(HMAC-SHA256); the notifier and the receiver read the same one.")
+
+
+@dataclass(frozen=True, slots=True)
 class NotifierConfig:
     sender: Mailbox = option("The From of every message.")
     smtp: SmtpConfig = option("The mail server the notifier sends through.")
@@ -72,15 +80,21 @@ class NotifierConfig:
                           "site.yml.", Path("_outbox"))
     reply_to: Mailbox | None = option("Where partners' replies go.", None)
     rewards_team: Mailbox | None = option("Copied when a reminder escalates.", None)
-    unsubscribe_url: str | None = option(
-        "The one-click unsubscribe address (List-Unsubscribe) in tip messages; partner and contact are appended.",
-        None)
+    unsubscribe: UnsubscribeConfig | None = option(
+        "The unsubscribe receiver for tips (`rewards unsubscribe-server`). Until it is configured and its secret "
+        "is set, no message carries List-Unsubscribe.", None)
     cadence_days: int = option("At least this many days between two tips to the same contact.", 14)
     reminder_interval_days: int = option("Days between two reminders of the same escalation.", 7)
     reminders_before_escalation: int = option("Reminders sent before one also goes to the rewards team.", 2)
     rate_limit_per_second: float = option("At most this many messages a second, over all connections.", 50.0)
     retries: int = option("Retries of a message within one run after a temporary failure (4xx, disconnect, "
                           "timeout), waiting longer each time.", 3)
+
+    @property
+    def unsubscribe_record(self) -> Path:
+        """Where the unsubscribe receiver appends each opt-out (one JSON line) and every run reads them:
+        beside the ledger, the other record of what a contact has had."""
+        return self.ledger.with_name("unsubscribed.jsonl")
 
     @property
     def reminders(self) -> ReminderPolicy:

@@ -160,6 +160,7 @@ class Contact:
     email: str
     phone: str  # as written; validation checked that it parses as an international number
     language: str  # BCP 47 tag as written
+    tips: bool = True  # false: this contact opted out of best-practice tips (reminders still come)
 
 
 @dataclass(frozen=True, slots=True)

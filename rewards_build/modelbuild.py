@@ -115,7 +115,8 @@ def partner_from(data: dict[str, Any], source: str) -> Partner:
         account_email=data["account_email"],
         offers=tuple(_offer(x) for x in data["offers"]),
         contacts=tuple(
-            Contact(x["name"], x["email"], x["phone"], x["language"]) for x in data.get("marketing_contacts", ())
+            Contact(x["name"], x["email"], x["phone"], x["language"], x.get("tips", True))
+            for x in data.get("marketing_contacts", ())
         ),
         activations=tuple(
             Activation(x["benefit"], x["offer"], _day(x["date"]), _date(x.get("completed")))

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from ..clock import add_today_argument, today_from
+from ..config import SiteConfig
+from ..model import Content
 from ..pipeline import load_all
 from ..report import print_problems
 
@@ -30,10 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the first run: create the ledger (refused if one exists), then plan and send; "
                              "every other run refuses to start without a ledger")
     parser.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
+    parser.add_argument("--export-optouts", action="store_true",
+                        help="print, as a patch for `git apply`, the `tips: false` each partner file needs for the "
+                             "opt-outs the unsubscribe receiver recorded; send nothing")
 
 
 def run(args: argparse.Namespace) -> int:
     from notifier.notify import CONFIG_ERROR, NewLedger, Options, notify, show_status  # the mailer: only here
+
+    if args.export_optouts and (args.dry_run or args.status or args.init_ledger):
+        print("rewards notify: error: --export-optouts sends nothing; leave out --dry-run, --status and "
+              "--init-ledger", file=sys.stderr)
+        return CONFIG_ERROR
 
     # 0. --init-ledger is for a first real run only.
     if args.init_ledger and (args.dry_run or args.status):
@@ -52,6 +62,31 @@ def run(args: argparse.Namespace) -> int:
         return show_status(result.config, sys.stdout, sys.stderr)
     if result.config is None or result.content is None:
         return CONFIG_ERROR
+    # 3. --export-optouts turns the receiver's record into a change to the content, and sends nothing.
+    if args.export_optouts:
+        return export_optouts(result.config, result.content)
     new_ledger = NewLedger.CREATE if args.init_ledger else NewLedger.REFUSE
     options = Options(today, args.dry_run, args.outbox, args.only, args.limit, args.json, new_ledger)
     return notify(result.config, result.content, options)
+
+
+def export_optouts(config: SiteConfig, content: Content) -> int:
+    """The receiver's record as a patch on stdout; notes (records it could not place) on stderr."""
+    from notifier import unsubscribe
+
+    if config.notifier.unsubscribe is None:
+        print("notify: notifier.unsubscribe is not configured in site.yml: there is no record to export",
+              file=sys.stderr)
+        return 2
+    record = config.notifier.unsubscribe_record
+    try:
+        patch, notes = unsubscribe.export_optouts(config, content, unsubscribe.read(record))
+    except OSError as exc:
+        print(f"notify: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    sys.stdout.write(patch)
+    for note in notes:
+        print(f"notify: {note}", file=sys.stderr)
+    if not patch:
+        print(f"notify: every opt-out in {record} is in the content already", file=sys.stderr)
+    return 0

@@ -22,7 +22,7 @@ from .benefits import (
     tier_reached,
 )
 from .escalations import ReminderPolicy, escalations, reminder_level
-from .optouts import opted_out_of_all, opted_out_offers
+from .optouts import gets_tips, opted_out_of_all, opted_out_offers
 from .states import (
     BenefitState,
     BenefitStatus,
@@ -40,7 +40,7 @@ __all__ = [
     "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "Locks",
     "OfferBenefits", "PartnerStanding", "ReminderPolicy", "TierStanding", "add_months", "applies_to", "assess",
     "benefit_status", "benefits_unlocked_at", "billed_sales", "condition_locks", "effective_listing_type",
-    "escalations", "locks", "needs_contact", "next_deadline", "offer_benefits", "opted_out_of_all",
+    "escalations", "gets_tips", "locks", "needs_contact", "next_deadline", "offer_benefits", "opted_out_of_all",
     "opted_out_offers", "owes_contact", "quantity_at", "reminder_level", "tier_reached", "tier_standing",
 ]
 

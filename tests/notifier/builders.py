@@ -93,6 +93,10 @@ def content(*partners: Partner, tips: tuple[Tip, ...] = TIPS) -> Content:
     return Content(PROGRAM, BENEFITS, {p.id: p for p in partners}, tips, ())
 
 
+UNSUBSCRIBE_SECRET_ENV = "REWARDS_TEST_UNSUBSCRIBE_SECRET"  # set by conftest.py for every notifier test
+UNSUBSCRIBE_SECRET = "test-secret-not-for-production"
+
+
 def site(root: Path, port: int = 25, **notifier: object) -> SiteConfig:
     data = {
         "title": "Marketplace Rewards",
@@ -105,7 +109,7 @@ def site(root: Path, port: int = 25, **notifier: object) -> SiteConfig:
             "reply_to": {"name": "Rewards team", "email": "rewards-team@rewards.example.com"},
             "rewards_team": {"name": "Rewards escalations", "email": "escalations@rewards.example.com"},
             "message_id_domain": "rewards.example.com",
-            "unsubscribe_url": "https://rewards.example.com/unsubscribe",
+            "unsubscribe": {"url": "https://rewards.example.com/unsubscribe", "secret_env": UNSUBSCRIBE_SECRET_ENV},
             "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "timeout_seconds": 2, "connections": 2},
             "rate_limit_per_second": 1000,
             "retries": 2,

@@ -152,6 +152,15 @@ def states(site: SiteConfig) -> dict[str, int]:
     return counts
 
 
+@pytest.fixture(autouse=True)
+def unsubscribe_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The secret that signs unsubscribe links, in the environment as site.yml names it (builders.site)."""
+    from builders import UNSUBSCRIBE_SECRET, UNSUBSCRIBE_SECRET_ENV
+
+    monkeypatch.setenv(UNSUBSCRIBE_SECRET_ENV, UNSUBSCRIBE_SECRET)
+    return UNSUBSCRIBE_SECRET
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     return tmp_path

@@ -47,6 +47,7 @@ async def test_a_message_arrives_with_both_parts_headers_and_links(smtp: Server,
     assert msg["Date"] is not None
     assert re.fullmatch(r"<[0-9a-f]{32}@rewards\.example\.com>", msg["Message-ID"])
     assert msg["List-Unsubscribe"].startswith("<https://rewards.example.com/unsubscribe?partner=contoso&contact=")
+    assert re.search(r"&purpose=tips&token=[0-9a-f]{64}>$", msg["List-Unsubscribe"])
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = parts(msg)
     assert "Open your **rewards page** and assign a contact." in text
@@ -244,7 +245,10 @@ async def test_escalated_reminders_copy_the_rewards_team(smtp: Server, root: Pat
     text, html = parts(msg)
     assert "https://support.example.com/publisher/new-ticket" in text
     assert 'href="https://support.example.com/publisher/new-ticket"' in html
-    assert msg["List-Unsubscribe"] is not None  # the digest also carries a tip
+    # The digest carries a tip too, but a mailbox's unsubscribe button must not read as "stop reminders":
+    # no List-Unsubscribe; the footer says why reminders come, and links to stop the tips alone.
+    assert msg["List-Unsubscribe"] is None and msg["List-Unsubscribe-Post"] is None
+    assert "cannot be unsubscribed from" in text and "Stop receiving tips: <https://" in text
 
 
 async def test_json_report_for_machines(smtp: Server, root: Path) -> None:

@@ -22,6 +22,7 @@ from .rules.escalations import ReminderPolicy
 T = TypeVar("T")
 
 Tls = Literal["none", "starttls", "implicit"]
+Privacy = Literal["public", "private"]
 
 
 def option(help: str, default: Any = dataclasses.MISSING, *, key: tuple[str, ...] | None = None,
@@ -116,8 +117,23 @@ class SiteConfig:
     content_dir: Path = option("The program's content (program.yml, benefits/, partners/, tips/, toolkit/), "
                                "relative to site.yml.", Path("content"))
     templates_dir: Path = option("The Jinja2 templates (site/ and email/), relative to site.yml.", Path("templates"))
-    mask_contacts: bool = option("Mask contact emails and phone numbers on the site (set false only for a private "
-                                 "site).", True, key=("privacy", "mask_contacts"))
+    privacy: Privacy = option(
+        "public: partner pages and their JSON show tiers but no billed sales and no personal names (marketing "
+        "contacts, offer owners), and mask emails and phone numbers; private (a site behind the company's "
+        "sign-in): everything, unmasked.", "public")
+    index_partners: bool = option(
+        "Let search engines index the partners index and the partner pages, and list them in sitemap.xml "
+        "(by default they are noindex and left out of the sitemap).", False)
+
+    @property
+    def public(self) -> bool:
+        """A public site hides billed sales and people's names, and masks emails and phone numbers."""
+        return self.privacy == "public"
+
+    @property
+    def mask_contacts(self) -> bool:
+        """Emails and phone numbers are masked on a public site (the former privacy.mask_contacts)."""
+        return self.public
 
     def edit_link(self, content_relative: str) -> str:
         """The repository editor's address for a content file, e.g. partners/contoso.yml."""
@@ -131,7 +147,7 @@ def options(cls: type[Any]) -> list[dataclasses.Field[Any]]:
 
 
 def option_key(f: dataclasses.Field[Any]) -> tuple[str, ...]:
-    """Where an option sits in site.yml, relative to its record: ("cadence_days",), ("privacy", "mask_contacts")."""
+    """Where an option sits in site.yml, relative to its record: ("cadence_days",), or its declared `key=`."""
     key: tuple[str, ...] | None = f.metadata["key"]
     return key or (f.name,)
 

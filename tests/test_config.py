@@ -103,13 +103,31 @@ def test_the_tls_choices_are_the_declared_ones() -> None:
     assert tls.schema["enum"] == list(typing.get_args(tls.kind))
 
 
+def test_the_privacy_choices_are_the_declared_ones() -> None:
+    [privacy] = [d for d in DECLARED if d.name == "privacy"]
+    assert privacy.schema["enum"] == list(typing.get_args(privacy.kind))
+
+
+def test_the_former_privacy_mask_contacts_is_refused_in_one_located_problem(tmp_path: Path) -> None:
+    """privacy.mask_contacts (true: masked) became privacy: public|private (docs/site.md says how to move)."""
+    from rewards_build.pipeline import load_config
+
+    path = tmp_path / "site.yml"
+    text = (REPO / "site.yml").read_text(encoding="utf-8")
+    path.write_text(text.replace("privacy: public", "privacy:\n  mask_contacts: true"), encoding="utf-8")
+    config, problems = load_config(path)
+    assert config is None
+    assert [(p.line, p.message) for p in problems] == [(11, "privacy: found a mapping; allowed: public, private")]
+
+
 def test_an_option_left_out_takes_its_declared_default(tmp_path: Path) -> None:
     minimal = {"title": "T", "base_url": "https://x.test", "output_dir": "out", "edit_url": "https://x.test/e",
                "languages": ["en"], "notifier": {"sender": {"email": "a@x.test"}, "smtp": {"host": "h", "port": 25},
                                                  "ledger": "l.db", "message_id_domain": "x.test"}}
     config = site_config_from(minimal, tmp_path / "site.yml")
     assert config.content_dir == tmp_path / "content" and config.notifier.outbox == tmp_path / "_outbox"
-    assert config.base_url == "https://x.test/" and config.mask_contacts is True
+    assert config.base_url == "https://x.test/" and config.privacy == "public" and config.mask_contacts is True
+    assert config.index_partners is False
     assert config.notifier.smtp == SmtpConfig("h", 25)
     assert (config.notifier.cadence_days, config.notifier.rate_limit_per_second) == (14, 50.0)
 

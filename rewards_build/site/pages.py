@@ -4,6 +4,7 @@ which live in partner.py). Nothing here renders or writes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -67,14 +68,15 @@ class Site:
 
 
 def chrome(site: Site, key: str, language: str, title: str, description: str = "",
-           edit_file: str | None = None, absolute: bool = False) -> tuple[Chrome, urls.Linker]:
+           edit_file: str | None = None, absolute: bool = False, noindex: bool = False) -> tuple[Chrome, urls.Linker]:
     f = Formatter(language)
     link = urls.Linker(key, language, site.default, site.config.base_url, absolute=absolute)
     section = key.split("/", 1)[0] + "/" if "/" in key else ""
     nav = tuple(Link(f.gettext(label), link.to(target), current=(target == section)) for target, label in NAV)
+    not_found = key == urls.NOT_FOUND
     switch = tuple(
         Link(labels.LANGUAGE_NAMES.get(other, other),
-             link.to_language("" if key == urls.NOT_FOUND else key, other, site.default),
+             link.to_language("" if not_found else key, other, site.default),
              current=(other == language), lang=other)
         for other in site.languages
     )
@@ -85,11 +87,45 @@ def chrome(site: Site, key: str, language: str, title: str, description: str = "
         description=description,
         home_url=link.to(urls.HOME),
         assets_url=link.asset(""),
-        canonical_url=site.config.base_url + urls.lang_prefix(language, site.default) + key,
+        canonical_url=urls.absolute(site.config.base_url, key, language, site.default),
         nav=nav,
         languages=switch,
         edit_url=site.config.edit_link(edit_file) if edit_file else None,
+        alternates=() if not_found else alternates(site, key),
+        noindex=noindex or not_found,
     ), link
+
+
+def alternates(site: Site, key: str) -> tuple[Link, ...]:
+    """hreflang links: the page's absolute address in every language, and x-default (the default language's)."""
+    base, default = site.config.base_url, site.default
+    return (*(Link("", urls.absolute(base, key, other, default), lang=other) for other in site.languages),
+            Link("", urls.absolute(base, key, default, default), lang="x-default"))
+
+
+def partners_hidden(site: Site) -> bool:
+    """Partner pages and the partners index are noindex and out of the sitemap unless site.yml allows them."""
+    return not site.config.index_partners
+
+
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "approx.", "incl.", "no."})  # not a sentence's end
+_SENTENCE_END = re.compile(r"(?<=[.!?。？！])\s+")
+_INLINE = ((re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"[*_`]+"), ""))
+
+
+def first_sentence(markdown: str) -> str:
+    """The first sentence of a Markdown text, whatever its line breaks: the first paragraph joined into one
+    line (heading and quote marks, link targets and emphasis dropped), up to the first full stop."""
+    paragraph = markdown.strip().split("\n\n", 1)[0]
+    text = " ".join(line.strip().lstrip("#>-* ").strip() for line in paragraph.splitlines())
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    text = " ".join(text.split())
+    for end in _SENTENCE_END.finditer(text):
+        head = text[:end.start()]
+        if head.rsplit(" ", 1)[-1].lstrip("(").lower() not in _ABBREVIATIONS:
+            return head
+    return text
 
 
 def home_page(site: Site, language: str) -> Page:
@@ -126,14 +162,13 @@ def catalog_page(site: Site, language: str) -> Page:
     rows = []
     for b in site.content.benefits.values():
         tier = program.tier(b.unlock_tier) if ListingType.TRANSACT in b.listing_types else None
-        first_line = b.description_in(language).strip().split("\n", 1)[0]
         rows.append(CatalogRow(
             b.title_in(language), link.to(urls.benefit(b.id)), b.category.value,
             f.gettext(labels.CATEGORIES[b.category]),
             ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
             " ".join(lt.value for lt in ListingType if lt in b.listing_types),
             tier.name if tier else "", tier.id if tier else "", program.tier_rank(tier.id) if tier else -1,
-            first_line.lstrip("#> ").strip(),
+            first_sentence(b.description_in(language)),
         ))
     return Page(
         urls.output_file(urls.CATALOG, language, site.default), "catalog.html",
@@ -223,10 +258,18 @@ def howto_page(site: Site, language: str) -> Page:
                 HowToContext(c, tuple(sections), snippets.TEAM_KEYS))
 
 
-def not_found_page(site: Site) -> Page:
-    f = Formatter(site.default)
-    c, _ = chrome(site, urls.NOT_FOUND, site.default, f.gettext("Page not found"), absolute=True)
-    return Page(urls.NOT_FOUND, "404.html", NotFoundContext(c))
+def not_found_page(site: Site, language: str) -> Page:
+    """The page a server sends for a missing address, in each language (/404.html, /ko/404.html): links are
+    absolute paths, since it is served at any depth; noindex, and no hreflang (it is no page of its own)."""
+    f = Formatter(language)
+    c, _ = chrome(site, urls.NOT_FOUND, language, f.gettext("Page not found"), absolute=True)
+    return Page(urls.output_file(urls.NOT_FOUND, language, site.default), "404.html", NotFoundContext(c))
+
+
+def robots_txt(site: Site) -> Page:
+    """Everything may be crawled (a crawler must read a partner page to see its noindex); the sitemap's address."""
+    text = f"User-agent: *\nDisallow:\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"
+    return Page(urls.ROBOTS, None, text)
 
 
 def catalog_json(site: Site) -> Page:
@@ -248,10 +291,10 @@ def catalog_json(site: Site) -> Page:
 
 def global_pages(site: Site) -> list[Page]:
     """Every page that depends on content and configuration, but on no partner."""
-    pages: list[Page] = [not_found_page(site), catalog_json(site)]
+    pages: list[Page] = [robots_txt(site), catalog_json(site)]
     for language in site.languages:
-        pages += [home_page(site, language), catalog_page(site, language), tips_page(site, language),
-                  howto_page(site, language)]
+        pages += [not_found_page(site, language), home_page(site, language), catalog_page(site, language),
+                  tips_page(site, language), howto_page(site, language)]
         pages += benefit_pages(site, language)
         pages += toolkit_pages(site, language)
     return pages
@@ -277,7 +320,7 @@ def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Pag
     """The index of every partner: the rows' HTML comes rendered (see `index_row`)."""
     f = Formatter(language)
     c, _ = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
-                  f.gettext("Every partner in the program, its tier and its alerts."))
+                  f.gettext("Every partner in the program, its tier and its alerts."), noindex=partners_hidden(site))
     rows_html = Markup("".join(row["html"][language] for row in rows))
     count = f.ngettext("%(num)s partner", "%(num)s partners", len(rows)) % {"num": f.number(len(rows))}
     types = tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items())
@@ -286,16 +329,22 @@ def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Pag
 
 
 def sitemap(site: Site, rows: list[dict[str, Any]]) -> Page:
-    keys = [urls.HOME, urls.CATALOG, urls.PARTNERS, urls.TOOLKIT, urls.TIPS, urls.HOW_TO]
+    """Every indexable page, once per language, with the build's date and its language alternates; the
+    partners index and partner pages only when site.yml lets search engines index them."""
+    keys = [urls.HOME, urls.CATALOG, urls.TOOLKIT, urls.TIPS, urls.HOW_TO]
     keys += [urls.benefit(b) for b in site.content.benefits]
     keys += [urls.toolkit(t.id) for t in site.content.toolkit]
-    keys += [urls.partner(r["id"]) for r in rows]
+    if not partners_hidden(site):
+        keys += [urls.PARTNERS] + [urls.partner(r["id"]) for r in rows]
+    lastmod = site.today.isoformat()
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for key in keys:
+        links = "".join(f'<xhtml:link rel="alternate" hreflang="{escape(alt.lang)}" href="{escape(alt.url)}"/>'
+                        for alt in alternates(site, key))
         for language in site.languages:
-            loc = site.config.base_url + urls.lang_prefix(language, site.default) + key
-            lines.append(f"  <url><loc>{escape(loc)}</loc></url>")
+            loc = urls.absolute(site.config.base_url, key, language, site.default)
+            lines.append(f"  <url><loc>{escape(loc)}</loc><lastmod>{lastmod}</lastmod>{links}</url>")
     lines.append("</urlset>\n")
     return Page(urls.SITEMAP, None, "\n".join(lines))
 

@@ -24,7 +24,7 @@ from ..rules import (
 )
 from . import labels, snippets, urls
 from .i18n import N_, Formatter
-from .pages import Site, chrome
+from .pages import Site, chrome, partners_hidden
 from .urls import Linker
 from .views import (
     Action,
@@ -67,8 +67,9 @@ def _row(site: Site, s: PartnerStanding) -> PartnerRow:
 
 
 def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:
+    """A marketing contact as the page shows it: on a public site without the name, email and phone masked."""
     masked = site.config.mask_contacts
-    return ContactRow(c.name, mask_email(c.email) if masked else c.email,
+    return ContactRow("" if site.config.public else c.name, mask_email(c.email) if masked else c.email,
                       mask_phone(c.phone) if masked else c.phone, f.language_name(c.language))
 
 
@@ -108,7 +109,7 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
     p = s.partner
     key = urls.partner(p.id)
     c, link = chrome(site, key, language, p.name, f.gettext("Where %(name)s stands in Marketplace Rewards")
-                     % {"name": p.name}, edit_file=p.source)
+                     % {"name": p.name}, edit_file=p.source, noindex=partners_hidden(site))
     edits = _Edits(site, p, f, link)
     if p.contacts:
         assign = edits.howto(f.gettext("Change marketing contacts"), "replace-contact")
@@ -125,7 +126,7 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
         offers=tuple(OfferRow(
             o.id, o.name, o.listing_type.value, f.gettext(labels.LISTING_TYPES[o.listing_type])
             + (" (BYOL)" if o.byol else ""), o.status.value, f.gettext(labels.OFFER_STATUSES[o.status]),
-            f.date(o.live_date), _owner(f, o),
+            f.date(o.live_date), _owner(site, f, o),
         ) for o in p.offers),
         alerts=tuple(_alert(site, s, edits, e) for e in s.escalations),
         contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
@@ -150,7 +151,12 @@ def _contact_language(site: Site, language: str) -> str:
     return language if language in site.content.program.languages else site.default
 
 
-def _owner(f: Formatter, offer: Offer) -> str:
+def _owner(site: Site, f: Formatter, offer: Offer) -> str:
+    """The offer's owner: the name on a private site; on a public one only whether it is recorded."""
+    if site.config.public:
+        if offer.owner.status is OwnerStatus.LEFT:
+            return f.gettext("Has left")
+        return f.gettext("Recorded") if offer.owner.name else f.gettext("Unknown")
     if offer.owner.status is OwnerStatus.LEFT:
         return f.gettext("%(name)s (has left)") % {"name": offer.owner.name or "?"}
     return offer.owner.name or f.gettext("Unknown")
@@ -183,7 +189,10 @@ def _offer_name(p: Partner, offer_id: str | None) -> str:
 
 
 def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierView:
+    """The tier and what the next one unlocks; the billed sales, the amount still needed and the progress
+    (which would give the sales away) only on a private site."""
     t = s.tier
+    private = not site.config.public
     percent = int(t.progress * 100)
     unlocks = tuple(Link(b.title_in(f.language), link.to(urls.benefit(b.id)))
                     for b in benefits_unlocked_at(site.content, t.next_tier.id)) if t.next_tier else ()
@@ -192,11 +201,14 @@ def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierVie
                                                                               else ""}
     elif t.next_tier is None:
         label = f.gettext("Top tier reached.")
+    elif not private:
+        label = f.gettext("Next tier: %(tier)s.") % {"tier": t.next_tier.name}
     else:
         label = f.gettext("%(needed)s more in billed sales to reach %(tier)s (%(percent)d%% of the way).") % {
             "needed": f.money(t.needed_usd), "tier": t.next_tier.name, "percent": percent}
-    return TierView(t.tier.name if t.tier else "", f.money(t.billed_sales_usd),
-                    t.next_tier.name if t.next_tier else "", f.money(t.needed_usd), percent, label, unlocks)
+    return TierView(t.tier.name if t.tier else "", f.money(t.billed_sales_usd) if private else "",
+                    t.next_tier.name if t.next_tier else "", f.money(t.needed_usd) if private else "",
+                    percent if private else None, label, unlocks)
 
 
 def _group(s: PartnerStanding, edits: _Edits, group: rules.OfferBenefits, category: Category) -> OfferBenefits:
@@ -247,7 +259,9 @@ def _benefit_row(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> Benefi
     if state is BenefitState.LOCKED:
         reasons = []
         for reason in st.lock_reasons:
-            if reason is LockReason.TIER and st.unlock_tier is not None:
+            if reason is LockReason.TIER and st.unlock_tier is not None and site.config.public:
+                reasons.append(f.gettext("needs the %(tier)s tier") % {"tier": st.unlock_tier.name})
+            elif reason is LockReason.TIER and st.unlock_tier is not None:
                 reasons.append(f.gettext("needs the %(tier)s tier (%(amount)s more in billed sales)")
                                % {"tier": st.unlock_tier.name, "amount": f.money(st.needed_usd)})
             else:
@@ -331,7 +345,8 @@ def _alert_actions(site: Site, edits: _Edits, e: Escalation, button: wording.But
         index = p.offers.index(offer)
         if offer.owner.status is OwnerStatus.ACTIVE:  # find-owner: the owner may have left since
             actions.append(edits.action(f.gettext("Record that the owner left"),
-                                        snippets.owner_left(index, offer.owner.name), offer.name))
+                                        snippets.owner_left(index, None if site.config.public
+                                                            else offer.owner.name), offer.name))
         else:  # open-ticket: an owner found brings it down to finding them
             actions.append(edits.action(f.gettext("Record the offer owner"),
                                         snippets.record_owner(index, edits.domain), offer.name))
@@ -342,8 +357,10 @@ def _alert_actions(site: Site, edits: _Edits, e: Escalation, button: wording.But
 
 
 def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:
+    """The partner's JSON: on a public site, as on its pages, no billed sales (nor the amount still needed,
+    which gives them away)."""
     t = s.tier
-    return {
+    data: dict[str, Any] = {
         "id": s.partner.id, "name": s.partner.name, "source": s.partner.source, "today": site.today.isoformat(),
         "tier": t.tier.id if t.tier else None, "billed_sales_usd": t.billed_sales_usd,
         "next_tier": t.next_tier.id if t.next_tier else None, "needed_usd": t.needed_usd,
@@ -362,3 +379,6 @@ def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:
                          "days": e.days, "offer": e.offer_id, "benefit": e.benefit_id, "benefits": list(e.benefits)}
                         for e in s.escalations],
     }
+    if site.config.public:
+        del data["billed_sales_usd"], data["needed_usd"]
+    return data

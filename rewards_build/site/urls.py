@@ -15,6 +15,7 @@ TIPS = "tips/"
 HOW_TO = "how-to/"
 NOT_FOUND = "404.html"
 SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 ASSETS = "assets/"
 CATALOG_JSON = "api/catalog.json"
 MANIFEST = ".rewards-build.json"  # bookkeeping for incremental builds; not a page
@@ -42,6 +43,12 @@ def tip(tip_id: str) -> str:
 
 def lang_prefix(language: str, default: str) -> str:
     return "" if language == default else f"{language}/"
+
+
+def absolute(base_url: str, key: str, language: str, default: str) -> str:
+    """A page's public address in one language, in the clean folder form (canonical, hreflang, sitemap):
+    "partners/x/" in ko -> "https://rewards.example.com/ko/partners/x/"."""
+    return base_url + lang_prefix(language, default) + key
 
 
 def output_file(key: str, language: str, default: str) -> str:

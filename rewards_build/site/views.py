@@ -34,6 +34,8 @@ class Chrome:
     nav: tuple[Link, ...]
     languages: tuple[Link, ...]
     edit_url: str | None = None  # "edit this page": the content file that produced it
+    alternates: tuple[Link, ...] = ()  # hreflang: this page's absolute address per language, then x-default
+    noindex: bool = False  # ask search engines not to index the page (partner pages unless site.yml allows it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +88,10 @@ class Alert:
 @dataclass(frozen=True, slots=True)
 class TierView:
     name: str  # "" when no offer is live yet
-    sales: str
+    sales: str  # "" on a public site (site.yml privacy)
     next_name: str
-    needed: str
-    percent: int
+    needed: str  # "" on a public site
+    percent: int | None  # None on a public site: the progress would give the sales away
     progress_label: str
     unlocks: tuple[Link, ...]  # what the next tier unlocks
 
@@ -103,12 +105,12 @@ class OfferRow:
     status: str
     status_label: str
     live_date: str
-    owner: str
+    owner: str  # on a public site only whether it is recorded, never the name
 
 
 @dataclass(frozen=True, slots=True)
 class ContactRow:
-    name: str
+    name: str  # "" on a public site
     email: str
     phone: str
     language: str

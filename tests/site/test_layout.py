@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, CONTRAST_JS, LAYOUT_SHIFT_JS, static_server
-from site_helpers import REPO
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
@@ -88,9 +87,6 @@ def test_benefit_rows_are_cards_on_a_phone_with_their_buttons_on_screen(browser,
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
 def test_nothing_moves_while_the_page_loads_even_when_the_script_is_slow(browser, base_url: str, path: str,
                                                                         viewport: dict) -> None:
-    if "_head_script" not in (REPO / "templates/site/base.html").read_text():
-        pytest.xfail("templates/site/base.html does not include _head_script.html yet: the class that keys "
-                     "the first paint's layout is only set once site.js has run")
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
 

@@ -136,8 +136,14 @@ class SiteConfig:
         return self.public
 
     def edit_link(self, content_relative: str) -> str:
-        """The repository editor's address for a content file, e.g. partners/contoso.yml."""
-        rel = (self.content_dir / content_relative).relative_to(self.root).as_posix()
+        """The repository editor's address for a content file, e.g. partners/contoso.yml. Content kept
+        outside the folder of site.yml (a checkout of its own) is taken to sit at the top of the
+        repository the editor shows, under its folder's name."""
+        path = self.content_dir / content_relative
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = (Path(self.content_dir.name) / content_relative).as_posix()
         return self.edit_url + rel
 
 

@@ -204,3 +204,13 @@ def test_nan_is_refused_with_a_message_that_says_why(tmp_path: Path) -> None:
     assert problem.message == ("notifier.smtp.timeout_seconds: expected a finite number, found the number nan "
                                "(YAML reads the unquoted .nan as the number nan; if you mean the text, quote it: "
                                '".nan")')
+
+
+def test_content_outside_the_folder_of_site_yml_still_gets_edit_links(tmp_path: Path) -> None:
+    # It validated, then `rewards notify` crashed in edit_link with a ValueError traceback.
+    from rewards_build.pipeline import load_config
+
+    config, problems = load_config(_site_with(tmp_path, "title", "Rewards"))
+    assert problems == [] and config is not None
+    assert not config.content_dir.is_relative_to(config.root)
+    assert config.edit_link("partners/acme.yml") == config.edit_url + "content/partners/acme.yml"

@@ -101,6 +101,9 @@ class Program:
     def tier_rank(self, tier_id: str) -> int:
         return self._ranks[tier_id]
 
+    def has_tier(self, tier_id: str) -> bool:
+        return tier_id in self._ranks
+
 
 @dataclass(frozen=True, slots=True)
 class Quantity:

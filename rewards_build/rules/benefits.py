@@ -119,7 +119,7 @@ def locks(program: Program, partner: Partner, offer: Offer, benefit: Benefit, ti
     unlock_tier = needed = None
     if offer.status is not OfferStatus.LIVE:
         reasons.append(LockReason.OFFER_NOT_LIVE)
-    known_tier = any(t.id == benefit.unlock_tier for t in program.tiers)  # else validation reports the reference
+    known_tier = program.has_tier(benefit.unlock_tier)  # else validation reports the reference
     if effective_listing_type(offer) is ListingType.TRANSACT and known_tier \
             and not tier_reached(program, tier, benefit.unlock_tier):
         reasons.append(LockReason.TIER)

@@ -24,13 +24,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import itertools
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,15 +40,15 @@ from rewards_build.model import Content
 
 from . import unsubscribe
 from .compose import Composer
-from .ledger import BUSY_SECONDS, Journal, JournalEntry, Ledger, LedgerError, apply_journal, journal_overrides
+from .delivery import Delivery
+from .journal import Journal, apply_journal, journal_overrides
+from .ledger import BUSY_SECONDS, Ledger, LedgerError
 from .lock import LockHeld, RunLock, lock_path_for
 from .outbox import Outbox, OutboxError
-from .plan import History, Key, PlanOptions
-from .produce import Prepared, produce, started
-from .send import Job, Outcome, Result, SendSettings, send_all
-
-OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
-PENDING_BATCH = 100  # messages recorded pending in one transaction, just before they are sent
+from .plan import History, PlanOptions
+from .produce import produce, started
+from .report import CONFIG_ERROR, LOCKED, OK, Report, failed
+from .send import SendSettings
 
 
 class NewLedger(StrEnum):
@@ -84,36 +83,6 @@ class NotifyPlan:
     send: SendSettings | None  # how to send (None on a dry run)
     cancel_stale: bool  # pending items from earlier runs that planning no longer produces get cancelled
     unsubscribed: frozenset[tuple[str, str]] = frozenset()  # recorded tip opt-outs (notifier/unsubscribe.py)
-
-
-@dataclass(slots=True)
-class Report:
-    today: str
-    dry_run: bool
-    planned: int = 0
-    sent: int = 0
-    failed: int = 0
-    pending: int = 0
-    cancelled: int = 0
-    copies_lost: int = 0  # copies (the rewards team's Cc) still refused after every retry
-    outbox: str | None = None
-    problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
-    stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
-
-    @property
-    def exit_code(self) -> int:
-        if self.stopped:
-            return CONFIG_ERROR
-        return UNFINISHED if self.failed or self.pending or self.copies_lost else OK
-
-    def summary(self) -> str:
-        if self.stopped:
-            return (f"notify {self.today}: stopped, {self.sent} sent before it stopped" if not self.dry_run
-                    else f"notify {self.today}: dry run stopped, {self.planned} message(s) planned")
-        if self.dry_run:
-            return f"notify {self.today}: dry run, {self.planned} message(s) written to {self.outbox}"
-        return (f"notify {self.today}: {self.planned} due, {self.sent} sent, {self.failed} failed, "
-                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else ""))
 
 
 class ConfigError(Exception):
@@ -220,7 +189,7 @@ def preview(plan: NotifyPlan, content: Content, config: NotifierConfig, composer
     for prepared in produce(content, config, history, plan.today, composer, plan.select):
         report.planned += 1
         if prepared.refused:
-            _failed(report, prepared, prepared.refused, err)
+            failed(report, prepared, prepared.refused, err)
         else:
             outbox.write(prepared)
     report.outbox = str(outbox.finish(plan.today))
@@ -299,132 +268,6 @@ def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: C
         ledger.close()
 
 
-class Delivery:
-    """The kill-safe core, one step per method: admit each planned message, record a batch pending
-    (committed) just before handing it to the sender, record each result when the server replies."""
-
-    def __init__(self, ledger: Ledger, journal: Journal, history: History, today: dt.date,
-                 now: Callable[[], dt.datetime], report: Report, err: TextIO, window: int = 8):
-        self.ledger, self.journal, self.history, self.today, self.now = ledger, journal, history, today, now
-        self.report, self.err = report, err
-        self.in_flight: dict[str, Prepared] = {}  # recorded pending and handed to the sender, by Message-ID
-        self.replanned: set[Key] = set()  # items left pending by earlier runs and planned again
-        self.stopped: LedgerError | None = None  # the ledger failed: nothing more is handed to the sender
-        self.window = window  # at most this many messages handed to the sender and not yet answered
-        self._answered: asyncio.Event | None = None
-
-    async def send(self, messages: Iterator[Prepared], settings: SendSettings) -> None:
-        self._answered = asyncio.Event()
-        await send_all(self.jobs(messages), settings, self.record_result)
-
-    async def jobs(self, messages: Iterator[Prepared]) -> AsyncIterator[Job]:
-        """The jobs for the sender. Never raises: a ledger error stops the run (`stop`), and the sender
-        then finishes only what it already holds (at most `window` messages), whose results are kept."""
-        assert self._answered is not None
-        try:
-            for batch in _batches(self.admit(messages), PENDING_BATCH):
-                for job in self.record_pending(batch):
-                    # Hand over only a few at a time (enough to keep every connection pipelining), so that
-                    # a stop leaves little in the sender's queue.
-                    while len(self.in_flight) > self.window and self.stopped is None:
-                        self._answered.clear()
-                        await self._answered.wait()
-                    if self.stopped is not None:
-                        return
-                    yield job
-        except LedgerError as exc:
-            self.stop(exc)
-
-    def stop(self, exc: LedgerError) -> None:
-        """The ledger failed: no further message goes to the sender (reported when the sender is done)."""
-        if self.stopped is None:
-            self.stopped = exc
-
-    def admit(self, messages: Iterator[Prepared]) -> Iterator[Prepared]:
-        """Each planned message that may go. A message planned again for a contact with pending items
-        keeps only the items planned now; one refused while composing is recorded failed, not sent."""
-        for prepared in messages:
-            self.report.planned += 1
-            if self.history.pending.get((prepared.partner_id, prepared.to.lower())):
-                self.replanned.update(prepared.keys)
-                self.report.cancelled += self.ledger.drop_items_not_in(prepared.message_id, prepared.keys)
-            if prepared.refused:
-                self.ledger.record_pending([(prepared.message_id, prepared.keys)], self.today)
-                self.ledger.mark_failed(prepared.message_id, self.now(), self.today, prepared.refused)
-                _failed(self.report, prepared, prepared.refused, self.err)
-                continue
-            yield prepared
-
-    def record_pending(self, batch: list[Prepared]) -> Iterator[Job]:
-        """Pending, with its Message-ID, committed before the first SMTP command of each message."""
-        self.ledger.record_pending(((p.message_id, p.keys) for p in batch), self.today)
-        for p in batch:
-            self.in_flight[p.message_id] = p
-            yield Job(p.message_id, p.sender, p.recipients, p.data)
-
-    def record_result(self, result: Result) -> None:
-        """The server has replied: sent, failed for good, or pending for the next run. Never raises (the
-        sender calls it): a result the ledger cannot take goes to the journal, and the run stops."""
-        prepared = self.in_flight.pop(result.message_id)
-        if self._answered is not None:
-            self._answered.set()
-        if result.outcome is Outcome.SENT:
-            self.settle(prepared, "sent", "; ".join(result.refused) or None)
-            self.report.sent += 1
-            for refused in result.refused:
-                print(f"notify: {prepared.message_id}: copy refused: {refused}", file=self.err)
-            if result.copies_lost:
-                # The contact has the message (so it is not sent again); the copy is not, and the run
-                # says so: exit 1, and the next reminder of the escalation copies the team again.
-                line = (f"copy not delivered {', '.join(result.copies_lost)} {prepared.message_id} "
-                        f"({prepared.kinds}): refused for now through every retry")
-                self.report.copies_lost += len(result.copies_lost)
-                self.report.problems.append(line)
-                print(f"notify: {line}", file=self.err)
-        elif result.outcome is Outcome.FAILED:
-            self.settle(prepared, "failed", result.reply)
-            _failed(self.report, prepared, result.reply, self.err)
-        else:
-            if self.stopped is None:  # still pending either way; the reply is only worth keeping
-                try:
-                    self.ledger.mark_attempted(result.message_id, result.reply, result.attempts)
-                except LedgerError as exc:
-                    self.stop(exc)
-            self.report.pending += 1
-            line = f"pending {prepared.to} {prepared.message_id} ({prepared.kinds}): {result.reply}"
-            self.report.problems.append(line)
-            print(f"notify: {line}", file=self.err)
-
-    def settle(self, prepared: Prepared, state: str, reply: str | None) -> None:
-        """The server's final word in the ledger; if the ledger cannot take it (or has already failed this
-        run, so as not to wait on its lock again), in the journal; if not even there, said loudly."""
-        at = self.now()
-        if self.stopped is None:
-            try:
-                if state == "sent":
-                    self.ledger.mark_sent(prepared.message_id, at, self.today, reply)
-                else:
-                    self.ledger.mark_failed(prepared.message_id, at, self.today, reply or "")
-                return
-            except LedgerError as exc:
-                self.stop(exc)
-        try:
-            self.journal.write(JournalEntry(prepared.message_id, state, self.today.isoformat(), at.isoformat(),
-                                            reply))
-        except OSError as exc:
-            print(f"notify: {prepared.message_id} to {prepared.to} was {state} by the server, but neither the ledger "
-                  f"nor {self.journal.path} could record it ({exc.strerror}). It is still pending in the ledger, "
-                  f"and the next run WILL SEND IT AGAIN unless you record it first: sqlite3 {self.ledger.path} "
-                  f"\"UPDATE items SET state = '{state}' WHERE message_id = '{prepared.message_id}'\"", file=self.err)
-
-    def stale_pending(self, only: str | None) -> list[Key]:
-        """Items left pending by earlier runs that this run did not plan again."""
-        return [
-            r.key for records in self.history.pending.values() for r in records
-            if r.key not in self.replanned and (only is None or r.key.partner == only)
-        ]
-
-
 def refuse_locked(exc: LockHeld, today: dt.date, as_json: bool, out: TextIO, err: TextIO) -> int:
     print(f"notify: {exc}; exiting", file=err)
     if as_json:
@@ -440,19 +283,6 @@ def finish(report: Report, as_json: bool, out: TextIO) -> int:
     else:
         print(report.summary(), file=out)
     return report.exit_code
-
-
-def _batches(items: Iterable[Prepared], size: int) -> Iterator[list[Prepared]]:
-    it = iter(items)
-    while batch := list(itertools.islice(it, size)):
-        yield batch
-
-
-def _failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None:
-    report.failed += 1
-    line = f"failed {prepared.to} {prepared.message_id} ({prepared.kinds}): {reply}"
-    report.problems.append(line)
-    print(f"notify: {line}", file=err)
 
 
 def stop(report: Report, exc: LedgerError | OutboxError, err: TextIO) -> None:

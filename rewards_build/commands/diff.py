@@ -74,7 +74,8 @@ class _LedgerProblem(Exception):
 def _history(path: Path | None) -> History:
     """The ledger's history, read only (with an unapplied recovery journal taken into account), or an
     empty history: mail is then what a first run would send."""
-    from notifier.ledger import Ledger, LedgerError, journal_overrides
+    from notifier.journal import journal_overrides
+    from notifier.ledger import Ledger, LedgerError
     from notifier.plan import History
 
     if path is None:

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from notifier.notify import CONFIG_ERROR, NewLedger, Options, notify, show_status  # the mailer: only here
+    from notifier.notify import NewLedger, Options, notify, show_status  # the mailer: only here
+    from notifier.report import CONFIG_ERROR
 
     if args.export_optouts and (args.dry_run or args.status or args.init_ledger):
         print("rewards notify: error: --export-optouts sends nothing; leave out --dry-run, --status and "

@@ -27,7 +27,7 @@ import pytest
 from builders import TODAY, content, many_partners, site
 from conftest import REPO_ROOT, Server, ledger_rows, run_notify, states
 
-from notifier.ledger import Journal
+from notifier.journal import Journal
 from notifier.notify import NewLedger, Options, notify, show_status
 from notifier.plan import History, plan
 from rewards_build.config import SiteConfig

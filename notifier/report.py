@@ -1,0 +1,47 @@
+"""What one run did, for people and (--json) for tools, and the exit code it means for cron."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .produce import Prepared
+
+OK, UNFINISHED, CONFIG_ERROR, LOCKED = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class Report:
+    today: str
+    dry_run: bool
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    copies_lost: int = 0  # copies (the rewards team's Cc) still refused after every retry
+    outbox: str | None = None
+    problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
+    stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
+
+    @property
+    def exit_code(self) -> int:
+        if self.stopped:
+            return CONFIG_ERROR
+        return UNFINISHED if self.failed or self.pending or self.copies_lost else OK
+
+    def summary(self) -> str:
+        if self.stopped:
+            return (f"notify {self.today}: stopped, {self.sent} sent before it stopped" if not self.dry_run
+                    else f"notify {self.today}: dry run stopped, {self.planned} message(s) planned")
+        if self.dry_run:
+            return f"notify {self.today}: dry run, {self.planned} message(s) written to {self.outbox}"
+        return (f"notify {self.today}: {self.planned} due, {self.sent} sent, {self.failed} failed, "
+                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else ""))
+
+
+def failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None:
+    report.failed += 1
+    line = f"failed {prepared.to} {prepared.message_id} ({prepared.kinds}): {reply}"
+    report.problems.append(line)
+    print(f"notify: {line}", file=err)

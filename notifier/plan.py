@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from rewards_build.config import NotifierConfig
 from rewards_build.model import Contact, Content, Partner, Tip
-from rewards_build.rules import Escalation, EscalationKind, PartnerStanding, assess, gets_tips, reminder_level
+from rewards_build.rules import (
+    Escalation,
+    EscalationKind,
+    PartnerStanding,
+    assess,
+    gets_tips,
+    reminder_level,
+    tips_for,
+)
 
 TIP = "tip"
 
@@ -182,7 +190,7 @@ def envelopes_for(
     default_language = content.program.languages[0] if content.program.languages else "en"
     recipients = [_contact_recipient(c) for c in partner.contacts]
     account = Recipient(partner.account_email, partner.name, default_language, is_contact=False)
-    tips = _tips_for(content, standing)
+    tips = tips_for(content, standing, today)
     tip_takers = {c.email.lower() for c in partner.contacts if gets_tips(partner, c, history.unsubscribed)}
     for recipient in recipients or [account]:
         pending = history.pending.get((partner.id, recipient.key), ())
@@ -203,16 +211,6 @@ def envelopes_for(
 
 def _contact_recipient(contact: Contact) -> Recipient:
     return Recipient(contact.email, contact.name, contact.language, is_contact=True)
-
-
-def _tips_for(content: Content, standing: PartnerStanding) -> list[Tip]:
-    """The tips that fit the partner's live listing types and tier; getting-started ones first."""
-    if standing.tier.tier is None:
-        return []  # no live offer: no listing is owed tips yet
-    types = standing.listing_types
-    tier_id = standing.tier.tier.id
-    fitting = [t for t in content.tips if t.listing_types & types and (not t.tiers or tier_id in t.tiers)]
-    return sorted(fitting, key=lambda t: (not t.getting_started, t.order, t.id))
 
 
 def _tip(

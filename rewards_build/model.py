@@ -78,6 +78,7 @@ class Timing:
     transact_deadline_month: int
     transact_deadline_day: int
     expiry_warning_days: int
+    getting_started_days: int = 60  # getting-started tips go to offers live at most this long
 
 
 @dataclass(frozen=True, slots=True)

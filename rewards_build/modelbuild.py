@@ -59,6 +59,8 @@ def program_from(data: dict[str, Any], source: str) -> Program:
             transact_deadline_month=month,
             transact_deadline_day=day,
             expiry_warning_days=t.get("expiry_warning_days", 30),
+            # Optional, and its default is the model's (declared once there).
+            **({"getting_started_days": t["getting_started_days"]} if "getting_started_days" in t else {}),
         ),
         support_ticket_url=data["support_ticket_url"],
         languages=tuple(data["languages"]),

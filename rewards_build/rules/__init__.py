@@ -35,13 +35,42 @@ from .states import (
     effective_listing_type,
 )
 from .tiers import add_months, benefits_unlocked_at, billed_sales, next_deadline, quantity_at, tier_standing
+from .tips import just_live, tips_for
 
 __all__ = [
-    "BenefitState", "BenefitStatus", "Escalation", "EscalationKind", "LockReason", "Locks",
-    "OfferBenefits", "PartnerStanding", "ReminderPolicy", "TierStanding", "add_months", "applies_to", "assess",
-    "benefit_status", "benefits_unlocked_at", "billed_sales", "condition_locks", "effective_listing_type",
-    "escalations", "gets_tips", "locks", "needs_contact", "next_deadline", "offer_benefits", "opted_out_of_all",
-    "opted_out_offers", "owes_contact", "quantity_at", "reminder_level", "tier_reached", "tier_standing",
+    "BenefitState",
+    "BenefitStatus",
+    "Escalation",
+    "EscalationKind",
+    "LockReason",
+    "Locks",
+    "OfferBenefits",
+    "PartnerStanding",
+    "ReminderPolicy",
+    "TierStanding",
+    "add_months",
+    "applies_to",
+    "assess",
+    "benefit_status",
+    "benefits_unlocked_at",
+    "billed_sales",
+    "condition_locks",
+    "effective_listing_type",
+    "escalations",
+    "gets_tips",
+    "just_live",
+    "locks",
+    "needs_contact",
+    "next_deadline",
+    "offer_benefits",
+    "opted_out_of_all",
+    "opted_out_offers",
+    "owes_contact",
+    "quantity_at",
+    "reminder_level",
+    "tier_reached",
+    "tier_standing",
+    "tips_for",
 ]
 
 

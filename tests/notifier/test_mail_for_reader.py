@@ -73,3 +73,19 @@ def test_every_subject_reads_back_exactly_as_written() -> None:
         assert all(len(line) <= 78 for line in header.split("\r\n"))
         message = email.message_from_string(header + "\r\n", policy=email.policy.default)
         assert str(message["Subject"]) == subject
+
+
+def test_getting_started_tips_go_only_while_an_offer_is_just_live(tmp_path: Path) -> None:
+    # program.timing.getting_started_days (60 by default): "your offer is live: start here" read as
+    # news by partners live since 2023. Past the window the first regular tip comes instead.
+    from builders import offer
+
+    config = site(tmp_path)
+
+    def first_tip(live: dt.date) -> str:
+        data = content(partner(offers=(offer(live=live),)))
+        [envelope] = plan(data, config.notifier, History(), TODAY)
+        return next(i.tip.id for i in envelope.items if i.tip is not None)
+
+    assert first_tip(TODAY - dt.timedelta(days=60)) == "welcome"  # the getting-started tip
+    assert first_tip(TODAY - dt.timedelta(days=61)) == "offer-name"

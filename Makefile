@@ -40,11 +40,18 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# axe-core for the accessibility tests (tests/site/test_accessibility.py), exactly as locked, with Debian's npm.
+AXE := tools/browser/node_modules/axe-core/axe.min.js
+$(AXE): tools/browser/package.json tools/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	cd tools/browser && npm ci --no-audit --no-fund
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium lint $(AXE)
 	$(BIN)/python -m pytest
 
 # After an intended change to what users see: rewrite the golden trees, then review their diff.

@@ -8,6 +8,7 @@ Nothing here reads the clock, a file or the network.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from ..model import Content, Partner
 from .benefits import (
@@ -21,7 +22,8 @@ from .benefits import (
     owes_contact,
     tier_reached,
 )
-from .escalations import ReminderPolicy, escalations, reminder_level
+from .escalations import NO_SUPPRESSIONS, ReminderPolicy, contact_bounces, escalations, for_account, reminder_level
+from .growth import ATTENTION_ORDER, Attention, NextStep, Stage, Step, attention, flagged, growth_stage, next_step
 from .optouts import gets_tips, opted_out_of_all, opted_out_offers
 from .states import (
     BenefitState,
@@ -38,30 +40,41 @@ from .tiers import add_months, benefits_unlocked_at, billed_sales, next_deadline
 from .tips import just_live, tips_for
 
 __all__ = [
+    "ATTENTION_ORDER",
+    "Attention",
     "BenefitState",
     "BenefitStatus",
     "Escalation",
     "EscalationKind",
     "LockReason",
     "Locks",
+    "NextStep",
     "OfferBenefits",
     "PartnerStanding",
     "ReminderPolicy",
+    "Stage",
+    "Step",
     "TierStanding",
     "add_months",
     "applies_to",
     "assess",
+    "attention",
     "benefit_status",
     "benefits_unlocked_at",
     "billed_sales",
     "condition_locks",
+    "contact_bounces",
     "effective_listing_type",
     "escalations",
+    "for_account",
+    "flagged",
     "gets_tips",
+    "growth_stage",
     "just_live",
     "locks",
     "needs_contact",
     "next_deadline",
+    "next_step",
     "offer_benefits",
     "opted_out_of_all",
     "opted_out_offers",
@@ -74,9 +87,11 @@ __all__ = [
 ]
 
 
-def assess(content: Content, partner: Partner, today: dt.date) -> PartnerStanding:
-    """Where a partner stands in the program today: tier, every benefit's state, escalations due."""
+def assess(content: Content, partner: Partner, today: dt.date,
+           suppressed: Mapping[str, dt.date] = NO_SUPPRESSIONS) -> PartnerStanding:
+    """Where a partner stands in the program today: tier, every benefit's state, escalations due.
+    `suppressed`: addresses the notifier's ledger suppressed (bounces), not yet `bounced_on` in the YAML."""
     tier = tier_standing(content.program, partner)
     offers = offer_benefits(content, partner, tier, today)
-    return PartnerStanding(partner, tier, offers, escalations(content, partner, offers, today),
+    return PartnerStanding(partner, tier, offers, escalations(content, partner, offers, today, suppressed),
                            opted_out_of_all(partner))

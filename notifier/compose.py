@@ -43,6 +43,7 @@ from .mime import (
     text_header,
 )
 from .plan import Envelope, Item
+from .signing import DkimSigner
 from .unsubscribe import Signer
 
 __all__ = ["POLICY", "CatalogError", "Composed", "Composer", "UnsafeHeader"]
@@ -107,8 +108,9 @@ def _long_date(day: dt.date, lang: str) -> str:
 
 class Composer:
     def __init__(self, site: SiteConfig, content: Content, now: Callable[[], dt.datetime],
-                 templates: Path | None = None, unsubscribe: Signer | None = None):
+                 templates: Path | None = None, unsubscribe: Signer | None = None, dkim: DkimSigner | None = None):
         self.site = site
+        self.dkim = dkim  # None: site.yml has no notifier.dkim, and messages go unsigned
         self.signer = unsubscribe  # None: no receiver configured, so no unsubscribe link at all
         self.config = site.notifier
         self.content = content
@@ -186,6 +188,8 @@ class Composer:
         data = multipart_alternative(headers, text, html, envelope.message_id)
         check_structure(data, [*(line.split(":", 1)[0] for line in headers if line), "MIME-Version", "Content-Type"],
                         [to.addr_spec, *recipients[1:]])
+        if self.dkim is not None:  # the last step: the signature covers the exact bytes that are sent
+            data = self.dkim.sign(data)
         return Composed(envelope, data, self.sender.addr_spec, tuple(recipients))
 
     # --- values computed for the templates -----------------------------------------------------

@@ -38,7 +38,7 @@ from rewards_build import clock
 from rewards_build.config import NotifierConfig, SiteConfig
 from rewards_build.model import Content
 
-from . import unsubscribe
+from . import signing, unsubscribe
 from .compose import Composer
 from .delivery import Delivery
 from .journal import Journal, apply_journal, journal_overrides
@@ -120,7 +120,12 @@ def notify(
     except unsubscribe.SecretMissing as exc:
         print(f"notify: {exc}: tips go without an unsubscribe link until it is set", file=err)
         signer = None
-    composer = Composer(site, content, now, unsubscribe=signer)
+    try:  # 1c. DKIM: the key is read and tried now, so a bad one stops the run before anything is sent
+        dkim = signing.signer_from(site.notifier.dkim)
+    except signing.DkimKeyError as exc:
+        print(f"notify: {exc}", file=err)
+        return CONFIG_ERROR
+    composer = Composer(site, content, now, unsubscribe=signer, dkim=dkim)
     report = Report(options.today.isoformat(), options.dry_run)
 
     # 2. A dry run previews the messages from the ledger as it is (read only), and stops.

@@ -72,6 +72,15 @@ class UnsubscribeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DkimConfig:
+    key_file: Path = option("The DKIM private key (PEM, RSA of 2048 bits or more), relative to site.yml; readable by "
+                            "the notifier only, and never in the repository.")
+    selector: str = option("The selector (s=): the public key is the TXT record <selector>._domainkey.<domain>.")
+    domain: str = option("The signing domain (d=): the domain of notifier.sender or a parent of it, so that DMARC "
+                         "finds the signature aligned.")
+
+
+@dataclass(frozen=True, slots=True)
 class NotifierConfig:
     sender: Mailbox = option("The From of every message.")
     smtp: SmtpConfig = option("The mail server the notifier sends through.")
@@ -84,6 +93,9 @@ class NotifierConfig:
     unsubscribe: UnsubscribeConfig | None = option(
         "The unsubscribe receiver for tips (`rewards unsubscribe-server`). Until it is configured and its secret "
         "is set, no message carries List-Unsubscribe.", None)
+    dkim: DkimConfig | None = option(
+        "DKIM signing (RFC 6376, rsa-sha256, relaxed/relaxed) of every message; a key file that is missing, "
+        "unreadable or not a usable key stops the run before anything is sent.", None)
     cadence_days: int = option("At least this many days between two tips to the same contact.", 14)
     reminder_interval_days: int = option("Days between two reminders of the same escalation.", 7)
     reminders_before_escalation: int = option("Reminders sent before one also goes to the rewards team.", 2)

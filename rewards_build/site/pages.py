@@ -12,10 +12,10 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from ..config import SiteConfig
-from ..model import Content, ListingType
+from ..model import Content, ListingType, Localized
 from ..rules import benefits_unlocked_at
 from . import labels, snippets, urls
-from .i18n import N_, Formatter
+from .i18n import N_, Formatter, LocalizedMarkup, localized_html
 from .render import markdown_html
 from .views import (
     BenefitContext,
@@ -134,7 +134,7 @@ def home_page(site: Site, language: str) -> Page:
     c, link = chrome(site, urls.HOME, language, f.gettext("Marketplace Rewards"),
                      f.gettext("How the Marketplace Rewards program grows with your business."))
     tiers = tuple(
-        TierRow(t.name, f.money(t.threshold_usd),
+        TierRow(t.name_in(language), f.money(t.threshold_usd),
                 tuple(Link(b.title_in(language), link.to(urls.benefit(b.id)))
                       for b in benefits_unlocked_at(content, t.id)))
         for t in content.program.tiers
@@ -164,11 +164,13 @@ def catalog_page(site: Site, language: str) -> Page:
         tier = program.tier(b.unlock_tier) if ListingType.TRANSACT in b.listing_types else None
         rows.append(CatalogRow(
             b.title_in(language), link.to(urls.benefit(b.id)), b.category.value,
+        description = b.description_in(language)
             f.gettext(labels.CATEGORIES[b.category]),
             ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
             " ".join(lt.value for lt in ListingType if lt in b.listing_types),
-            tier.name if tier else "", tier.id if tier else "", program.tier_rank(tier.id) if tier else -1,
-            first_sentence(b.description_in(language)),
+            tier.name_in(language) if tier else Localized(), tier.id if tier else "",
+            program.tier_rank(tier.id) if tier else -1,
+            description.derive(first_sentence(description)),
         ))
     return Page(
         urls.output_file(urls.CATALOG, language, site.default), "catalog.html",
@@ -176,7 +178,7 @@ def catalog_page(site: Site, language: str) -> Page:
             c, tuple(rows),
             tuple(Link(f.gettext(label), code) for code, label in labels.CATEGORIES.items()),
             tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items()),
-            tuple(Link(t.name, t.id) for t in program.tiers),
+            tuple(Link(t.name_in(language), t.id) for t in program.tiers),
             link.root_file(urls.CATALOG_JSON),
         ),
     )
@@ -191,16 +193,16 @@ def benefit_pages(site: Site, language: str) -> list[Page]:
         title = b.title_in(language)
         c, link = chrome(site, key, language, title, edit_file=b.source)
         transact = ListingType.TRANSACT in b.listing_types
-        quantities = tuple(QuantityRow(program.tier(t).name, f.money(v)) for t, v in b.quantity.by_tier) \
-            if b.quantity else ()
+        quantities = tuple(QuantityRow(program.tier(t).name_in(language), f.money(v))
+                           for t, v in b.quantity.by_tier) if b.quantity else ()
         pages.append(Page(urls.output_file(key, language, site.default), "benefit.html", BenefitContext(
             c, title, f.gettext(labels.CATEGORIES[b.category]),
             f.gettext(labels.STAGES[b.stage]) if b.stage in labels.STAGES else "",
-            markdown_html(b.description_in(language)),
+            localized_html(b.description_in(language), markdown_html),
             tuple(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
-            program.tier(b.unlock_tier).name if transact else "",
+            program.tier(b.unlock_tier).name_in(language) if transact else Localized(),
             tuple(f.gettext(labels.CONDITIONS[cond]) for cond in sorted(b.conditions)),
-            (b.quantity.label or "") if b.quantity else "",
+            b.quantity_label_in(language),
             quantities,
             f.gettext(labels.DELIVERIES[b.delivery]),
             b.request_form_url or "",
@@ -214,7 +216,7 @@ def toolkit_pages(site: Site, language: str) -> list[Page]:
     c, link = chrome(site, urls.TOOLKIT, language, f.gettext("Publisher toolkit"))
     items = tuple(
         TextPage(t.id, t.title_in(language), t.summary_in(language), link.to(urls.toolkit(t.id)),
-                 markdown_html(""))
+                 LocalizedMarkup())
         for t in site.content.toolkit
     )
     pages = [Page(urls.output_file(urls.TOOLKIT, language, site.default), "list.html", ListContext(
@@ -222,7 +224,8 @@ def toolkit_pages(site: Site, language: str) -> list[Page]:
     for t in site.content.toolkit:
         key = urls.toolkit(t.id)
         tc, tlink = chrome(site, key, language, t.title_in(language), t.summary_in(language), edit_file=t.source)
-        page = TextPage(t.id, t.title_in(language), t.summary_in(language), "", markdown_html(t.body_in(language)))
+        page = TextPage(t.id, t.title_in(language), t.summary_in(language), "",
+                        localized_html(t.body_in(language), markdown_html))
         pages.append(Page(urls.output_file(key, language, site.default), "text.html",
                           TextContext(tc, page, Link(f.gettext("Publisher toolkit"), tlink.to(urls.TOOLKIT)))))
     return pages
@@ -232,7 +235,8 @@ def tips_page(site: Site, language: str) -> Page:
     f = Formatter(language)
     c, _ = chrome(site, urls.TIPS, language, f.gettext("Best-practice tips"))
     items = tuple(
-        TextPage(t.id, t.title_in(language), "", "#" + t.id, markdown_html(t.body_in(language)),
+        TextPage(t.id, t.title_in(language), Localized(), "#" + t.id,
+                 localized_html(t.body_in(language), markdown_html),
                  ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in t.listing_types))
         for t in site.content.tips
     )
@@ -307,7 +311,7 @@ def index_row(site: Site, r: PartnerRow, language: str) -> IndexRow:
     """A partner's row in the partners index of one language (rendered once, kept in the manifest)."""
     f = Formatter(language)
     link = urls.Linker(urls.PARTNERS, language, site.default, site.config.base_url)
-    tier = site.content.program.tier(r.tier_id).name if r.tier_id else f.gettext("No live offer")
+    tier = site.content.program.tier(r.tier_id).name_in(language) if r.tier_id else f.gettext("No live offer")
     alerts = f.ngettext("%(num)d alert", "%(num)d alerts", r.alerts) % {"num": r.alerts} if r.alerts else ""
     return IndexRow(
         r.name, link.to(urls.partner(r.id)), tier, r.tier_id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import rules, wording
-from ..model import Category, Contact, Delivery, Offer, OwnerStatus, Partner
+from ..model import Category, Contact, Delivery, Localized, Offer, OwnerStatus, Partner
 from ..privacy import mask_email, mask_phone
 from ..rules import (
     BenefitState,
@@ -197,17 +197,17 @@ def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierVie
     unlocks = tuple(Link(b.title_in(f.language), link.to(urls.benefit(b.id)))
                     for b in benefits_unlocked_at(site.content, t.next_tier.id)) if t.next_tier else ()
     if t.tier is None:
-        label = f.gettext("Publish an offer to reach the %(tier)s tier.") % {"tier": t.next_tier.name if t.next_tier
-                                                                              else ""}
+        label = f.gettext("Publish an offer to reach the %(tier)s tier.") % {"tier": next_name}
+    next_name = t.next_tier.name_in(f.language) if t.next_tier else Localized()
     elif t.next_tier is None:
         label = f.gettext("Top tier reached.")
     elif not private:
-        label = f.gettext("Next tier: %(tier)s.") % {"tier": t.next_tier.name}
+        label = f.gettext("Next tier: %(tier)s.") % {"tier": next_name}
     else:
         label = f.gettext("%(needed)s more in billed sales to reach %(tier)s (%(percent)d%% of the way).") % {
-            "needed": f.money(t.needed_usd), "tier": t.next_tier.name, "percent": percent}
-    return TierView(t.tier.name if t.tier else "", f.money(t.billed_sales_usd) if private else "",
-                    t.next_tier.name if t.next_tier else "", f.money(t.needed_usd) if private else "",
+            "needed": f.money(t.needed_usd), "tier": next_name, "percent": percent}
+    return TierView(t.tier.name_in(f.language) if t.tier else Localized(),
+                    f.money(t.billed_sales_usd) if private else "", next_name, f.money(t.needed_usd) if private else "",
                     percent if private else None, label, unlocks)
 
 
@@ -260,10 +260,10 @@ def _benefit_row(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> Benefi
         reasons = []
         for reason in st.lock_reasons:
             if reason is LockReason.TIER and st.unlock_tier is not None and site.config.public:
-                reasons.append(f.gettext("needs the %(tier)s tier") % {"tier": st.unlock_tier.name})
+                reasons.append(f.gettext("needs the %(tier)s tier") % {"tier": st.unlock_tier.name_in(f.language)})
             elif reason is LockReason.TIER and st.unlock_tier is not None:
                 reasons.append(f.gettext("needs the %(tier)s tier (%(amount)s more in billed sales)")
-                               % {"tier": st.unlock_tier.name, "amount": f.money(st.needed_usd)})
+                               % {"tier": st.unlock_tier.name_in(f.language), "amount": f.money(st.needed_usd)})
             else:
                 reasons.append(f.gettext(labels.LOCK_REASONS[reason]))
         detail = f.gettext("Locked: %(reasons)s") % {"reasons": "; ".join(reasons)}

@@ -11,6 +11,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..model import Localized
+from .i18n import LocalizedMarkup
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -87,9 +90,9 @@ class Alert:
 
 @dataclass(frozen=True, slots=True)
 class TierView:
-    name: str  # "" when no offer is live yet
+    name: Localized  # "" when no offer is live yet
     sales: str  # "" on a public site (site.yml privacy)
-    next_name: str
+    next_name: Localized
     needed: str  # "" on a public site
     percent: int | None  # None on a public site: the progress would give the sales away
     progress_label: str
@@ -118,7 +121,7 @@ class ContactRow:
 
 @dataclass(frozen=True, slots=True)
 class BenefitRow:
-    title: str
+    title: Localized
     url: str
     state: str
     state_label: str
@@ -149,7 +152,7 @@ class RequestRow:
 
 @dataclass(frozen=True, slots=True)
 class Sponsorship:
-    title: str
+    title: Localized
     url: str
     amount: str
 
@@ -202,7 +205,7 @@ class PartnerRow:
 class IndexRow:
     name: str
     url: str
-    tier: str
+    tier: Localized
     tier_id: str
     listing_types: str
     listing_type_codes: str
@@ -221,16 +224,16 @@ class PartnersIndexContext:
 
 @dataclass(frozen=True, slots=True)
 class CatalogRow:
-    title: str
+    title: Localized
     url: str
     category: str
     category_label: str
     listing_types: str
     listing_type_codes: str
-    tier: str
+    tier: Localized
     tier_id: str
     tier_rank: int
-    summary: str
+    summary: Localized
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,21 +248,21 @@ class CatalogContext:
 
 @dataclass(frozen=True, slots=True)
 class QuantityRow:
-    tier: str
+    tier: Localized
     amount: str
 
 
 @dataclass(frozen=True, slots=True)
 class BenefitContext:
     chrome: Chrome
-    title: str
+    title: Localized
     category_label: str
     stage: str
-    description: Markup
+    description: LocalizedMarkup
     listing_types: tuple[str, ...]
-    unlock_tier: str
+    unlock_tier: Localized
     conditions: tuple[str, ...]
-    quantity_label: str
+    quantity_label: Localized
     quantities: tuple[QuantityRow, ...]
     delivery: str
     request_form_url: str
@@ -268,7 +271,7 @@ class BenefitContext:
 
 @dataclass(frozen=True, slots=True)
 class TierRow:
-    name: str
+    name: Localized
     threshold: str
     unlocks: tuple[Link, ...]
 
@@ -313,13 +316,13 @@ class HowToContext:
 
 @dataclass(frozen=True, slots=True)
 class TextPage:
-    """A toolkit page, or one tip."""
+    """A toolkit page, or one tip. Content text knows its language (lang_attr: English standing in)."""
 
     id: str
-    title: str
-    summary: str
+    title: Localized
+    summary: Localized
     url: str
-    body: Markup
+    body: LocalizedMarkup
     meta: str = ""
 
 

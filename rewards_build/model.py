@@ -8,8 +8,11 @@ edit and messages can name it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from markupsafe import Markup
 
 
 class ListingType(StrEnum):
@@ -49,25 +52,88 @@ class OwnerStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Localized(str):
+    """Text that knows the language it is written in.
+
+    A page or a mail asks for a language; where the content (or the interface catalog) has no words
+    in it, English stands in, and `fallback` says so. A str subclass, so that every consumer that
+    joins, formats, sorts or escapes text keeps working; `lang_attr` is what a page puts on the
+    element that shows it, so a screen reader and a search engine read English as English on a
+    Korean page.
+    """
+
+    lang: str
+    fallback: bool
+
+    def __new__(cls, text: str = "", lang: str = "en", fallback: bool = False) -> Localized:
+        self = super().__new__(cls, text)
+        self.lang = lang
+        self.fallback = fallback
+        return self
+
+    def __reduce__(self) -> tuple[type[Localized], tuple[str, str, bool]]:
+        # str's own reduction would rebuild it without its language (pages cross process boundaries).
+        return (Localized, (str(self), self.lang, self.fallback))
+
+    def __mod__(self, values: object) -> Localized:
+        """A formatted message stays in its language: f.gettext("... %(x)s") % {...}."""
+        return Localized(str.__mod__(self, values), self.lang, self.fallback)
+
+    @property
+    def lang_attr(self) -> Markup:
+        """' lang="en"' where the text is not in the language asked for, else nothing."""
+        return Markup(' lang="%s"') % self.lang if self.fallback else Markup("")
+
+    @property
+    def html(self) -> Markup:
+        """The text for the middle of a translated sentence: escaped, and in a <span lang="en"> where English
+        stands in (`_("Tier: %(tier)s", tier=name.html)` in a template; never in an attribute)."""
+        if self.fallback:
+            return Markup('<span lang="%s">%s</span>') % (self.lang, str(self))
+        return Markup.escape(str(self))
+
+    def derive(self, text: str) -> Localized:
+        """Other text made from this one (its first sentence, say), in the same language."""
+        return Localized(text, self.lang, self.fallback)
+
+
+@functools.lru_cache(maxsize=8192)
+def localized(text: str, lang: str, asked: str) -> Localized:
+    """`text`, written in `lang`, shown where `asked` was wanted (one object per distinct text: a large
+    build asks for the same titles hundreds of thousands of times)."""
+    return Localized(text, lang, lang != asked)
+
+
 @dataclass(frozen=True, slots=True)
 class Translation:
     title: str | None = None
     summary: str | None = None
     description: str | None = None
     body: str | None = None
+    quantity_label: str | None = None  # a benefit's quantity label
 
 
-def _translated(translations: dict[str, Translation], language: str, field: str, english: str) -> str:
-    """The text in `language` where the content gives it, English otherwise."""
+def _translated(translations: dict[str, Translation], language: str, field: str, english: str) -> Localized:
+    """The text in `language` where the content gives it, English otherwise (marked as a fallback)."""
     translation = translations.get(language)
-    return (getattr(translation, field) if translation else None) or english
+    text = getattr(translation, field) if translation else None
+    return localized(text, language, language) if text else localized(english, "en", language)
 
 
 @dataclass(frozen=True, slots=True)
 class Tier:
     id: str
-    name: str
+    name: str  # English
     threshold_usd: int
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) from the tier's translations
+
+    def name_in(self, language: str) -> Localized:
+        """The tier's name as a reader of `language` sees it: every page, mail and feed shows a tier
+        through this (rewards report, rewards diff and the JSON keep the English name and the id)."""
+        for lang, name in self.names:
+            if lang == language:
+                return localized(name, language, language)
+        return localized(self.name, "en", language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +195,16 @@ class Benefit:
     request_form_url: str | None = None
     translations: dict[str, Translation] = field(default_factory=dict)
 
-    def title_in(self, language: str) -> str:
+    def title_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "title", self.title)
 
-    def description_in(self, language: str) -> str:
+    def description_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "description", self.description)
+
+    def quantity_label_in(self, language: str) -> Localized:
+        """The quantity's label ("" when it has none: the page then says "Quantity by tier")."""
+        label = self.quantity.label if self.quantity else None
+        return _translated(self.translations, language, "quantity_label", label) if label else Localized("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +236,7 @@ class Contact:
     phone: str  # as written; validation checked that it parses as an international number
     language: str  # BCP 47 tag as written
     tips: bool = True  # false: this contact opted out of best-practice tips (reminders still come)
+    bounced_on: dt.date | None = None  # mail to this address bounces since then: replace it (rules.contact_bounces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +315,10 @@ class Tip:
     getting_started: bool = False
     translations: dict[str, Translation] = field(default_factory=dict)
 
-    def title_in(self, language: str) -> str:
+    def title_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "title", self.title)
 
-    def body_in(self, language: str) -> str:
+    def body_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "body", self.body)
 
 
@@ -260,13 +332,13 @@ class ToolkitPage:
     source: str
     translations: dict[str, Translation] = field(default_factory=dict)
 
-    def title_in(self, language: str) -> str:
+    def title_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "title", self.title)
 
-    def summary_in(self, language: str) -> str:
+    def summary_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "summary", self.summary)
 
-    def body_in(self, language: str) -> str:
+    def body_in(self, language: str) -> Localized:
         return _translated(self.translations, language, "body", self.body)
 
 

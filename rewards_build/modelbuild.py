@@ -46,12 +46,17 @@ def _translations(data: dict[str, Any] | None) -> dict[str, Translation]:
     return {lang: Translation(**fields) for lang, fields in (data or {}).items()}
 
 
+def _names(data: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """A tier's translated names: {ko: {name: ...}} as (language, name) pairs."""
+    return tuple((lang, fields["name"]) for lang, fields in (data or {}).items())
+
+
 def program_from(data: dict[str, Any], source: str) -> Program:
     t = data["timing"]
     month, day = (int(part) for part in t["transact_deadline"].split("-"))
     return Program(
         program_year=data["program_year"],
-        tiers=tuple(Tier(x["id"], x["name"], x["threshold_usd"]) for x in data["tiers"]),
+        tiers=tuple(Tier(x["id"], x["name"], x["threshold_usd"], _names(x.get("translations"))) for x in data["tiers"]),
         timing=Timing(
             contact_within_days=t["contact_within_days"],
             offer_silence_days=t["offer_silence_days"],
@@ -117,7 +122,8 @@ def partner_from(data: dict[str, Any], source: str) -> Partner:
         account_email=data["account_email"],
         offers=tuple(_offer(x) for x in data["offers"]),
         contacts=tuple(
-            Contact(x["name"], x["email"], x["phone"], x["language"], x.get("tips", True))
+            Contact(x["name"], x["email"], x["phone"], x["language"], x.get("tips", True),
+                    _date(x.get("bounced_on")))
             for x in data.get("marketing_contacts", ())
         ),
         activations=tuple(

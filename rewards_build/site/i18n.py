@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
+from markupsafe import Markup
+
+from ..model import Localized, localized
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -62,18 +66,63 @@ def _compiled(language: str, _mtime_ns: int, _size: int) -> NullTranslations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
+def translated_messages(language: str) -> dict[str, Localized]:
+    """Every message the language's catalog translates (not fuzzy, which gettext would not use either),
+    as text that knows its language; recompiled with the catalog."""
+    path = catalog_path(language)
+    if not path.exists():
+        return {}
+    stat = path.stat()
+    return _translated_messages(language, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _translated_messages(language: str, _mtime_ns: int, _size: int) -> dict[str, Localized]:
+    with catalog_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language)
+    found: dict[str, Localized] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ident, string = message.id, message.string
+        if isinstance(ident, (tuple, list)):  # singular and plural: keyed by the singular, as ngettext is
+            if isinstance(string, (tuple, list)) and string and all(string):
+                found[ident[0]] = Localized(string[0], language)
+        elif isinstance(string, str) and string:
+            found[ident] = Localized(string, language)
+    return found
+
+
+class LocalizedMarkup(Markup):
+    """HTML rendered from a Localized text (a description, a page body): it keeps the text's `lang_attr`
+    for the element that holds it."""
+
+    lang_attr: Markup = Markup("")  # an instance made without localized_html (no text): no attribute
+
+
+def localized_html(text: Localized, render: Callable[[str], Markup]) -> LocalizedMarkup:
+    """`text` rendered to HTML (by render.markdown_html: passed in, since rendering imports this module),
+    with the language attribute `text` calls for."""
+    out = LocalizedMarkup(render(text))
+    out.lang_attr = text.lang_attr
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Formatter:
     """Everything language-dependent that Python computes for a page, in one place."""
 
     language: str
     catalog: NullTranslations = field(init=False, repr=False, compare=False)
+    messages: dict[str, Localized] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "catalog", translations(self.language))
+        object.__setattr__(self, "messages", translated_messages(self.language))
 
-    def gettext(self, message: str) -> str:
-        return self.catalog.gettext(message)
+    def gettext(self, message: str) -> Localized:
+        """The message in this language; where the catalog lacks it, the English, marked as a fallback."""
+        return self.messages.get(message) or localized(message, "en", self.language)
 
     def months(self, n: int) -> str:
         """"6 months", "6개월": CLDR's own plural rules, so a program number reads right in each language."""
@@ -82,8 +131,9 @@ class Formatter:
     def days(self, n: int) -> str:
         return str(format_unit(n, "duration-day", locale=self.language))
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.catalog.ngettext(singular, plural, n)
+    def ngettext(self, singular: str, plural: str, n: int) -> Localized:
+        text = self.catalog.ngettext(singular, plural, n)
+        return Localized(text, self.language) if singular in self.messages else localized(text, "en", self.language)
 
     def date(self, day: dt.date | None) -> str:
         return _date(day, self.language) if day else ""

@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | cksum | cut -d
 # pip-tools writes the lock; pinned so that `make lock` itself is repeatable.
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint bench chromium golden lock test-latest clean
+.PHONY: run test lint bench chromium quality-tools golden lock test-latest clean
 
 # A new lock means a new venv: installing over an old one would keep packages the lock dropped.
 $(STAMP): $(LOCK) pyproject.toml
@@ -47,11 +47,19 @@ $(AXE): tools/browser/package.json tools/browser/package-lock.json
 	cd tools/browser && npm ci --no-audit --no-fund
 	touch $@
 
+# Lighthouse and the Nu Html Checker for the site tests, from npm (tools/quality/package-lock.json), run with
+# Debian's node and java; installed again only when the lock changes (npm ci rewrites the stamp npm keeps).
+QUALITY := tools/quality/node_modules/.package-lock.json
+quality-tools: $(QUALITY)
+$(QUALITY): tools/quality/package-lock.json tools/quality/package.json
+	npm ci --prefix tools/quality --ignore-scripts --no-audit --no-fund
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) chromium lint $(AXE)
+test: $(STAMP) chromium lint $(AXE) quality-tools
 	$(BIN)/python -m pytest
 
 # After an intended change to what users see: rewrite the golden trees, then review their diff.

@@ -30,9 +30,15 @@ from .pages import Site, global_pages, listing_pages
 from .parallel import Progress, default_jobs, render_partners
 from .partner import partner_outputs
 from .render import Renderer, page_bytes
+from .search import search_indexes
 from .views import Page
 
 Row = dict[str, Any]  # a partners-index row as the manifest keeps it (JSON)
+
+
+def outputs_per_partner(languages: int) -> int:
+    """A page and a feed per language, and the JSON (`partner.partner_outputs`), for counts and progress."""
+    return 2 * languages + 1
 
 
 class Mode(StrEnum):
@@ -109,7 +115,7 @@ def build(site_path: Path, today: dt.date, *, out: Path | None = None, clean: bo
         if plan.mode is Mode.NOTHING:
             remember_stamps(plan)
             return summarise(stream, BuildResult(0, plan.mode, out, seconds=time.perf_counter() - started),
-                             len(plan.previous.outputs) + len(plan.stamps) * (len(config.languages) + 1))
+                             len(plan.previous.outputs) + len(plan.stamps) * outputs_per_partner(len(config.languages)))
 
         # 4. Load and validate: all content, or the shared content plus the changed partner files.
         content, problems = load_planned(config, plan, today)
@@ -236,7 +242,8 @@ def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[P
     the listings; nothing in the live site changes yet."""
     partners = site.content.partners
     partner_ids = sorted(partners, key=lambda pid: partners[pid].source)
-    bar = Progress(len(shared) + len(partner_ids) * (len(site.languages) + 1) + len(site.languages) + 1,
+    listings = 2 * len(site.languages) + 1  # the partners index and search index per language, the sitemap
+    bar = Progress(len(shared) + len(partner_ids) * outputs_per_partner(len(site.languages)) + listings,
                    stream, progress)
     try:
         renderer = Renderer(site.config.templates_dir, site.languages)
@@ -248,7 +255,8 @@ def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[P
         if not plan.full and rows == plan.previous.rows:  # the index and sitemap would come out the same
             listing = []
         else:
-            listing = listing_pages(site, [rows[pid] for pid in _by_file(rows, plan.stamps)])
+            ordered = [rows[pid] for pid in _by_file(rows, plan.stamps)]
+            listing = listing_pages(site, ordered) + search_indexes(site, ordered)  # the search lists partners too
         written += _stage_pages(stage, renderer, listing)
         bar.advance(len(listing))
     finally:

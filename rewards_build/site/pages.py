@@ -93,6 +93,8 @@ def chrome(site: Site, key: str, language: str, title: str, description: str = "
         edit_url=site.config.edit_link(edit_file) if edit_file else None,
         alternates=() if not_found else alternates(site, key),
         noindex=noindex or not_found,
+        feed_url=link.to(feed) if (feed := urls.feed_of(key)) else "",
+        search_url=link.to(urls.SEARCH_INDEX),
     ), link
 
 

@@ -23,6 +23,7 @@ from ..rules import (
     reminder_level,
 )
 from . import labels, snippets, urls
+from .feeds import feed_outputs, feed_pages
 from .i18n import N_, Formatter
 from .pages import Site, chrome, partners_hidden
 from .urls import Linker
@@ -48,13 +49,15 @@ def partner_pages(site: Site, partner: Partner) -> tuple[list[Page], PartnerRow]
     standing = assess(site.content, partner, site.today)
     pages = [_page(site, standing, language) for language in site.languages]
     pages.append(Page(urls.partner_json(partner.id), None, _json(site, standing)))
+    pages += feed_pages(site, standing)
     return pages, _row(site, standing)
 
 
 def partner_outputs(site: Site, partner_id: str) -> list[str]:
     """The files a partner produces (to delete them when the partner goes)."""
     key = urls.partner(partner_id)
-    return [urls.output_file(key, lang, site.default) for lang in site.languages] + [urls.partner_json(partner_id)]
+    return ([urls.output_file(key, lang, site.default) for lang in site.languages] + [urls.partner_json(partner_id)]
+            + feed_outputs(site, partner_id))
 
 
 def _row(site: Site, s: PartnerStanding) -> PartnerRow:

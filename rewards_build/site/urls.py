@@ -18,6 +18,7 @@ SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 ASSETS = "assets/"
 CATALOG_JSON = "api/catalog.json"
+SEARCH_INDEX = "search.json"  # per language ("search.json", "ko/search.json"): what the search box filters
 MANIFEST = ".rewards-build.json"  # bookkeeping for incremental builds; not a page
 
 
@@ -31,6 +32,17 @@ def partner(partner_id: str) -> str:
 
 def partner_json(partner_id: str) -> str:
     return f"api/partners/{partner_id}.json"
+
+
+def partner_feed(partner_id: str) -> str:
+    """A partner's Atom feed of its alerts and state changes, beside its page (one per language)."""
+    return f"{PARTNERS}{partner_id}/feed.xml"
+
+
+def feed_of(key: str) -> str | None:
+    """The feed a page links in its head: a partner page's own, else none."""
+    head, _, rest = key.partition(PARTNERS)
+    return partner_feed(rest.rstrip("/")) if head == "" and rest.count("/") == 1 and rest.endswith("/") else None
 
 
 def toolkit(page_id: str) -> str:

@@ -39,6 +39,8 @@ class Chrome:
     edit_url: str | None = None  # "edit this page": the content file that produced it
     alternates: tuple[Link, ...] = ()  # hreflang: this page's absolute address per language, then x-default
     noindex: bool = False  # ask search engines not to index the page (partner pages unless site.yml allows it)
+    feed_url: str = ""  # the page's Atom feed (partner pages: site/feeds.py), linked in the head
+    search_url: str = ""  # this language's search index (site/search.py), read by the search box's script
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .commands import Command, build, diff, notify, report, serve, unsubscribe, validate
+from .commands import Command, apply_form, build, diff, forms, notify, report, serve, unsubscribe, validate
 
 COMMANDS: dict[str, Command] = {
     "validate": validate,
@@ -18,6 +18,8 @@ COMMANDS: dict[str, Command] = {
     "notify": notify,
     "diff": diff,
     "unsubscribe-server": unsubscribe,
+    "forms": forms,
+    "apply-form": apply_form,
 }
 
 

@@ -68,6 +68,9 @@ class Snippet:
     path: tuple[str | int, ...]  # the list appended to, the value replaced, or the new file's name
     text: str  # the YAML to paste, ending with a newline
     has_list: bool = True  # APPEND: the partner file already has entries in the list
+    # The ids this edit is about, by the issue form's field ids ("offer", "benefit"): the form that makes
+    # the same edit opens with them filled in (rewards_build/forms/links.py).
+    prefill: tuple[tuple[str, str], ...] = ()
 
     @property
     def target(self) -> str:
@@ -113,11 +116,18 @@ def _entry(fields: Fields, indent: int) -> list[str]:
     return [f"{pad}{'- ' if i == 0 else '  '}{key}: {scalar(value)}" for i, (key, value) in enumerate(present)]
 
 
+_PREFILLED = ("offer", "benefit")
+
+
+def _ids(fields: Fields) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in fields if k in _PREFILLED and isinstance(v, str))
+
+
 def _append(kind: Kind, key: str, fields: Fields, has_list: bool, comment: dict[str, str] | None = None) -> Snippet:
     lines = ([] if has_list else [f"{key}:"]) + _entry(fields, 2)
     if comment:
         lines = [line + _comment(line, comment) for line in lines]
-    return Snippet(kind, Mode.APPEND, (key,), "\n".join(lines) + "\n", has_list)
+    return Snippet(kind, Mode.APPEND, (key,), "\n".join(lines) + "\n", has_list, _ids(fields))
 
 
 def _comment(line: str, comments: dict[str, str]) -> str:
@@ -125,8 +135,8 @@ def _comment(line: str, comments: dict[str, str]) -> str:
     return f"  # {comments[key]}" if key in comments else ""
 
 
-def _replace(kind: Kind, path: tuple[str | int, ...], lines: list[str]) -> Snippet:
-    return Snippet(kind, Mode.REPLACE, path, "\n".join(lines) + "\n")
+def _replace(kind: Kind, path: tuple[str | int, ...], lines: list[str], ids: Fields = ()) -> Snippet:
+    return Snippet(kind, Mode.REPLACE, path, "\n".join(lines) + "\n", prefill=_ids(ids))
 
 
 # --- The edits -----------------------------------------------------------------------------------
@@ -163,9 +173,9 @@ def offer_live_contact(offer: str, today: dt.date, has_list: bool) -> Snippet:
 
 
 def complete(index: int, activation: Activation, today: dt.date) -> Snippet:
-    return _replace(Kind.COMPLETE, ("activations", index), _entry([
-        ("benefit", activation.benefit), ("offer", activation.offer), ("date", activation.date),
-        ("completed", today)], 2))
+    fields: Fields = [("benefit", activation.benefit), ("offer", activation.offer), ("date", activation.date),
+                      ("completed", today)]
+    return _replace(Kind.COMPLETE, ("activations", index), _entry(fields, 2), fields)
 
 
 def request_help(offer: str, benefit: str, today: dt.date, has_list: bool) -> Snippet:
@@ -175,9 +185,9 @@ def request_help(offer: str, benefit: str, today: dt.date, has_list: bool) -> Sn
 
 
 def request_done(index: int, request: TechnicalRequest) -> Snippet:
-    return _replace(Kind.REQUEST_DONE, ("technical_requests", index), _entry([
-        ("benefit", request.benefit), ("offer", request.offer), ("phase", request.phase), ("date", request.date),
-        ("status", "completed"), ("note", request.note)], 2))
+    fields: Fields = [("benefit", request.benefit), ("offer", request.offer), ("phase", request.phase),
+                      ("date", request.date), ("status", "completed"), ("note", request.note)]
+    return _replace(Kind.REQUEST_DONE, ("technical_requests", index), _entry(fields, 2), fields)
 
 
 def record_owner(offer_index: int, domain: str) -> Snippet:
@@ -186,9 +196,9 @@ def record_owner(offer_index: int, domain: str) -> Snippet:
         "      status: active"])
 
 
-def owner_left(offer_index: int, name: str | None) -> Snippet:
+def owner_left(offer_index: int, name: str | None, offer: str | None = None) -> Snippet:
     lines = ["    owner:"] + ([f"      name: {scalar(name)}"] if name else []) + ["      status: left"]
-    return _replace(Kind.OWNER_LEFT, ("offers", offer_index, "owner"), lines)
+    return _replace(Kind.OWNER_LEFT, ("offers", offer_index, "owner"), lines, [("offer", offer)])
 
 
 def opt_out(today: dt.date, has_list: bool, offer: str | None = None, benefit: str | None = None) -> Snippet:

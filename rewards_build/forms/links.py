@@ -1,0 +1,75 @@
+"""Links that open an issue form already filled in: the one home of that URL's layout.
+
+GitHub opens a repository's issue form at `<repository>/issues/new?template=<file>` and fills its fields
+from query parameters named after the field ids. Only inputs and textareas take a value that way (a
+prefilled dropdown makes GitHub fall back to a blank issue), so only the input fields named in PREFILLED
+are ever filled; tests/forms/test_links.py holds them to the generated forms.
+
+The repository is the one site.yml already names for its "edit this file" links (`edit_url`,
+`https://github.com/<owner>/<repo>/edit/<branch>/`): no new option. An editor that is not laid out that
+way (another forge) gives no form links, and the pages keep their snippets and editor links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import quote, urlencode
+
+from ..site import snippets
+from ..site.snippets import Kind
+from .spec import Action
+
+_REPOSITORY = re.compile(r"(https://[^/?#\s]+/[^/?#\s]+/[^/?#\s]+)/edit/[^?#\s]+")
+
+# Which form each kind of edit on the site opens.
+FORM_OF: dict[Kind, Action] = {
+    Kind.ASSIGN_CONTACT: Action.ASSIGN_CONTACT,
+    Kind.REPLACE_CONTACT: Action.ASSIGN_CONTACT,
+    Kind.ACTIVATE: Action.ACTIVATE,
+    Kind.REQUEST_HELP: Action.REQUEST_HELP,
+    Kind.OWNER_LEFT: Action.OWNER_LEFT,
+    Kind.OPT_OUT: Action.OPT_OUT,
+    Kind.TEAM_CONTACT: Action.RECORD_CALL,
+    Kind.OFFER_LIVE_CONTACT: Action.RECORD_CALL,
+    Kind.COMPLETE: Action.COMPLETE,
+    Kind.REQUEST_DONE: Action.COMPLETE,
+}
+
+# The input fields a link may fill, per form (never a dropdown: see above).
+PREFILLED: dict[Action, frozenset[str]] = {
+    Action.ASSIGN_CONTACT: frozenset({"partner"}),
+    Action.ACTIVATE: frozenset({"partner", "offer", "benefit"}),
+    Action.REQUEST_HELP: frozenset({"partner", "offer", "benefit"}),
+    Action.OWNER_LEFT: frozenset({"partner", "offer"}),
+    Action.OPT_OUT: frozenset({"partner"}),
+    Action.RECORD_CALL: frozenset({"partner", "offer", "benefit"}),
+    Action.COMPLETE: frozenset({"partner", "offer", "benefit"}),
+}
+
+
+def repository_url(edit_url: str) -> str | None:
+    """`https://github.com/o/r` from `https://github.com/o/r/edit/main/`, or None for another layout."""
+    match = _REPOSITORY.fullmatch(edit_url)
+    return match.group(1) if match else None
+
+
+def form_url(repository: str, action: Action, values: Sequence[tuple[str, str]], title: str = "") -> str:
+    """The form of `action`, with `values` (field id, text) filled in."""
+    allowed = PREFILLED[action]
+    for field_id, _ in values:
+        if field_id not in allowed:
+            raise ValueError(f"the {action.value} form has no input {field_id!r} a link may fill")
+    query = [("template", f"{action.value}.yml"), *([("title", title)] if title else []), *values]
+    return f"{repository}/issues/new?{urlencode(query, quote_via=quote)}"
+
+
+def for_snippet(edit_url: str, partner_id: str, snippet: snippets.Snippet) -> str | None:
+    """The form that makes the same edit as a snippet on a partner page, filled in as the snippet is."""
+    repository = repository_url(edit_url)
+    action = FORM_OF.get(snippet.kind)
+    if repository is None or action is None:
+        return None
+    values = [("partner", partner_id), *((k, v) for k, v in snippet.prefill if k in PREFILLED[action])]
+    title = " ".join(["[Rewards]", snippet.kind.value.replace("-", " "), *(v for _, v in values)])
+    return form_url(repository, action, values, title)

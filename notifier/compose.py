@@ -1,7 +1,8 @@
 """Composing: one planned envelope -> one multipart/alternative message (bytes; see mime.py).
 
-Every item is Markdown rendered from a template (templates/email/items/); the text part is that
-Markdown, the HTML part is the same Markdown converted and sanitised. Every computed value (dates,
+Every item is Markdown rendered from a template (templates/email/items/); the HTML part is that
+Markdown converted and sanitised, and the text part is that HTML read back as plain text, wrapped at
+78 columns (plaintext.py). A configured DKIM key signs the finished bytes (signing.py). Every computed value (dates,
 day counts, links, the words in the contact's language) is computed here, not in templates.
 Headers take address objects, and no value with a control character reaches a header.
 """
@@ -18,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -42,6 +44,7 @@ from .mime import (
     safe,
     text_header,
 )
+from .plaintext import html_to_text, paragraphs
 from .plan import Envelope, Item
 from .signing import DkimSigner
 from .unsubscribe import Signer
@@ -137,7 +140,6 @@ class Composer:
     def compose(self, envelope: Envelope) -> Composed:
         partner, recipient = envelope.partner, envelope.recipient
         lang = self.catalog.language(recipient.language)
-        blocks = [self._item_markdown(envelope, item, lang) for item in envelope.items]
         html_blocks = [markdown_to_html(self._item_markdown(envelope, item, lang, markdown_text))
                        for item in envelope.items]
         subject = self._subject(envelope, lang)
@@ -155,7 +157,7 @@ class Composer:
             "obligation": self._t(lang, "footer.obligation" if recipient.is_contact else "footer.obligation_account")
             if not envelope.only_tips else None,
         }
-        count = len(blocks)
+        count = len(html_blocks)
         context = {
             "lang": lang,
             "subject": subject,
@@ -163,7 +165,8 @@ class Composer:
             "intro": self._t(lang, "intro.one" if count == 1 else "intro.many", partner=partner.name, count=count),
             "footer": footer,
         }
-        text = self.text_template.render(blocks=blocks, **context)
+        # The text part is plain text read from the same sanitised HTML, wrapped at 78 columns (plaintext.py).
+        text = self.text_template.render(blocks=[html_to_text(b) for b in html_blocks], **_wrapped(context))
         html = self.html_template.render(blocks=html_blocks, **context)
 
         to = address(recipient.name, recipient.email)
@@ -271,6 +274,14 @@ class Composer:
         if envelope.copy_team:
             subject = self._t(lang, "subject.escalated", subject=subject)
         return subject
+
+
+def _wrapped(context: dict[str, Any]) -> dict[str, Any]:
+    """The sentences of the text part wrapped at 78 columns (the HTML part flows them itself)."""
+    footer = context["footer"]
+    return {**context, "greeting": paragraphs(context["greeting"]), "intro": paragraphs(context["intro"]),
+            "footer": {**footer, "why": paragraphs(footer["why"]),
+                       "obligation": paragraphs(footer["obligation"]) if footer["obligation"] else None}}
 
 
 def _maybe(mailbox: Mailbox | None) -> Address | None:

@@ -82,20 +82,29 @@ def _encoded_words(value: str, name: str) -> str:
     """The whole value as RFC 2047 encoded words, written here rather than by the email package's
     folder: that folder parses the value as header text first, so a literal "=?...?=" in it would
     be decoded into header lines. Encoded, the literal text is all a reader ever decodes."""
-    return Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
+    # maxlinelen 76: RFC 2047 section 2 allows an encoded word 75 characters and a line holding one 76;
+    # the email package's default (78) makes 76-character words of Korean text.
+    return Header(value, "utf-8", header_name=name, maxlinelen=76).encode(linesep=CRLF)
 
 
 def address_header(name: str, addresses: Sequence[Address]) -> str:
     if any(ENCODED_WORD in a.display_name or not a.display_name.isascii() for a in addresses):
-        shown = f",{CRLF} ".join(
-            f"{_encoded_words(a.display_name, name)} <{a.addr_spec}>" if a.display_name else a.addr_spec
-            for a in addresses)
+        shown = f",{CRLF} ".join(_named(name, a) if a.display_name else a.addr_spec for a in addresses)
         return f"{name}: {shown}{CRLF}"
     shown = ", ".join(str(a) for a in addresses)  # each Address quotes its own display name
     line = f"{name}: {shown}"
     if line.isascii() and len(line) <= 78:
         return line + CRLF
     return _HEADERS(name, tuple(addresses)).fold(policy=POLICY)
+
+
+def _named(name: str, a: Address) -> str:
+    """An encoded display name and its address; the address on a line of its own when the name's last
+    line leaves no room for it within 78 columns."""
+    words = _encoded_words(a.display_name, name)
+    last = words.rsplit(CRLF, 1)[-1]
+    used = len(last) + (len(name) + 2 if CRLF not in words else 0)
+    return f"{words}{CRLF if used + len(a.addr_spec) + 3 > 78 else ''} <{a.addr_spec}>"
 
 
 @lru_cache(maxsize=8192)

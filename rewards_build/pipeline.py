@@ -27,7 +27,12 @@ from .positions import PathPart, dotted
 from .problems import Problem
 from .source import Source
 from .textfile import read_text
-from .yamlload import parse_yaml, split_front_matter
+from .yamlload import Loaded, parse_yaml, split_front_matter
+
+# Parsed YAML by file text, for a caller that reads the same files twice (`rewards diff` reads BASE
+# after HEAD, and most files are the same blob on both sides). Only clean parses are kept: a problem
+# names its file, and the file differs between the sides.
+ParseCache = dict[str, Loaded]
 
 # content/ layout: folder -> (kind, file suffix)
 FOLDERS = {"benefits": ("benefit", ".yml"), "partners": ("partner", ".yml"), "tips": ("tip", ".md"),
@@ -76,23 +81,23 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
 
 def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
                  offer_owners: Mapping[str, str] | None = None,
-                 root: Path | None = None) -> tuple[Content | None, list[Problem]]:
+                 root: Path | None = None, cache: ParseCache | None = None) -> tuple[Content | None, list[Problem]]:
     """Everything in content/, or (for an incremental build) the catalog and only `partner_files`.
 
     `offer_owners` (offer id -> partner id) stands for the partners not loaded, so that the one rule
     across partners (an offer id belongs to one partner) still holds when only some are read.
     `root` is the repository (the folder of site.yml; by default the folder above content/): no content
-    file is read from outside it, even through a symbolic link.
+    file is read from outside it, even through a symbolic link. `cache`: see ParseCache.
     """
     root = content_dir.parent if root is None else root
     textfile.forget_folders()  # folders may have changed since the last load (serve reloads)
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir, None if partner_files is None else set(partner_files))
     # 2. The program comes first: every other file is checked against its tiers and languages.
-    _parse(program_src, content_dir, root)
+    _parse(program_src, content_dir, root, cache)
     if program_src.data is None or program_src.problems:
         for src in sources:  # still report what each file says on its own
-            _parse(src, content_dir, root)
+            _parse(src, content_dir, root, cache)
         return None, _collect([program_src, *sources], problems)
     program = modelbuild.program_from(program_src.data, program_src.rel)
     crossrules.check_program(program_src, program)
@@ -104,7 +109,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind == "partner":
             continue
-        if not _parse(src, content_dir, root)[0]:
+        if not _parse(src, content_dir, root, cache)[0]:
             if src.kind == "benefit":
                 unread_benefits.add(src.stem)
         elif src.kind == "benefit":
@@ -127,7 +132,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind != "partner":
             continue
-        valid, disputed = _parse(src, content_dir, root)
+        valid, disputed = _parse(src, content_dir, root, cache)
         if src.data is not None:
             refused = [] if valid else schema_check.refused_paths("partner", src.data)
             refused += _paths_at(src, disputed)
@@ -147,11 +152,11 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
                    toolkit=tuple(sorted(toolkit, key=lambda t: (t.order, t.id)))), []
 
 
-def _parse(src: Source, content_dir: Path, root: Path) -> tuple[bool, list[Problem]]:
+def _parse(src: Source, content_dir: Path, root: Path, cache: ParseCache | None) -> tuple[bool, list[Problem]]:
     """Read, parse and schema-check one file: whether it has no problem, and its disputed numbers.
 
     A duplicate key keeps the first value and the file is still checked against its schema."""
-    disputed = _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"))
+    disputed = _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"), cache=cache)
     if src.data is None:
         return False, []
     src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
@@ -288,7 +293,8 @@ def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple
     return program_src, sources, problems
 
 
-def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> tuple[Problem, ...]:
+def _read(src: Source, path: Path, root: Path | None, *, markdown: bool,
+          cache: ParseCache | None = None) -> tuple[Problem, ...]:
     """Read and parse one file into `src`; returns its disputed values (see yamlload.Loaded.disputed)."""
     text, problems = read_text(path, src.shown, root)
     if text is None:
@@ -306,7 +312,11 @@ def _read(src: Source, path: Path, root: Path | None, *, markdown: bool) -> tupl
         for offset, message in markdown_problems(parts.body):
             line, col = textfile.position(parts.body, offset)
             src.problems.append(Problem(src.shown, parts.body_line + line - 1, col, message))
-    loaded = parse_yaml(src.text, src.shown, src.line_offset)
+    loaded = None if cache is None else cache.get(src.text)
+    if loaded is None:
+        loaded = parse_yaml(src.text, src.shown, src.line_offset)
+        if cache is not None and not loaded.problems and not loaded.disputed:
+            cache[src.text] = loaded
     src.data = loaded.data
     src.problems.extend(loaded.problems)
     if src.data is not None and not isinstance(src.data, dict):

@@ -60,7 +60,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
          "    phone: \"+1 425 555 0142\"\n    language: en\n")
     commit(root, "contact")
     # A tier threshold moved: $50K now starts at $30,000, so A. Datum ($31,800) moves up.
-    edit(root / "content" / "program.yml", "threshold_usd: 50000}", "threshold_usd: 30000}")
+    edit(root / "content" / "program.yml", "threshold_usd: 50000,", "threshold_usd: 30000,")
     commit(root, "threshold")
     # A partner removed.
     (partners / "trey-list-only.yml").unlink()
@@ -174,7 +174,7 @@ def test_an_offer_id_taken_from_an_unchanged_partner_is_refused(repo: Path, caps
 
 
 def test_an_invalid_base_is_compared_against_nothing(repo: Path, capsys) -> None:
-    edit(repo / "content" / "program.yml", "threshold_usd: 30000}", "threshold_usd: lots}")
+    edit(repo / "content" / "program.yml", "threshold_usd: 30000,", "threshold_usd: lots,")
     commit(repo, "broken")
     try:
         git(repo, "checkout", "-q", "removed", "--", "content/program.yml")

@@ -24,8 +24,10 @@ class Delivery:
     (committed) just before handing it to the sender, record each result when the server replies."""
 
     def __init__(self, ledger: Ledger, journal: Journal, history: History, today: dt.date,
-                 now: Callable[[], dt.datetime], report: Report, err: TextIO, window: int = 8):
+                 now: Callable[[], dt.datetime], report: Report, err: TextIO, window: int = 8,
+                 return_path: Callable[[str], str] | None = None):
         self.ledger, self.journal, self.history, self.today, self.now = ledger, journal, history, today, now
+        self.return_path = return_path  # Message-ID -> envelope sender (VERP); None: the composed sender
         self.report, self.err = report, err
         self.in_flight: dict[str, Prepared] = {}  # recorded pending and handed to the sender, by Message-ID
         self.replanned: set[Key] = set()  # items left pending by earlier runs and planned again
@@ -80,7 +82,8 @@ class Delivery:
         self.ledger.record_pending(((p.message_id, p.keys) for p in batch), self.today)
         for p in batch:
             self.in_flight[p.message_id] = p
-            yield Job(p.message_id, p.sender, p.recipients, p.data)
+            sender = self.return_path(p.message_id) if self.return_path else p.sender
+            yield Job(p.message_id, sender, p.recipients, p.data)
 
     def record_result(self, result: Result) -> None:
         """The server has replied: sent, failed for good, or pending for the next run. Never raises (the

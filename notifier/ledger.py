@@ -18,6 +18,7 @@ for good while the ledger could not record it; the next run applies it before pl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -56,6 +57,29 @@ CREATE TABLE IF NOT EXISTS runs (
     sent INTEGER, failed INTEGER, pending INTEGER, exit_code INTEGER
 );
 """
+
+# Version 2: bounces (notifier/inbox.py). A ledger made before is migrated when a run opens it; a dry
+# run or --status reading an older ledger sees no bounces and no suppressions.
+SCHEMA_VERSION = 2
+BOUNCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS suppressions (
+    address TEXT PRIMARY KEY,
+    since TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    partner TEXT,
+    message_id TEXT
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    digest TEXT PRIMARY KEY,
+    read_on TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    address TEXT,
+    message_id TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS inbox_by_address ON inbox (address, outcome);
+"""
+BOUNCE_COLUMNS = (("bounced_on", "TEXT"), ("bounce", "TEXT"))  # added to items: the report that came back
 
 
 APPLICATION_ID = 0x52574C47  # "RWLG", stamped on every ledger this program creates (PRAGMA application_id)
@@ -111,6 +135,18 @@ class StatusRow:
     kind: str
     state: str
     count: int
+    bounced: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An address the notifier sends nothing to any more (a hard bounce, or soft bounces past the limit)."""
+
+    address: str
+    since: dt.date
+    reason: str
+    partner: str | None
+    message_id: str | None
 
 
 class Ledger:
@@ -138,6 +174,7 @@ class Ledger:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                Ledger(db, path)._migrate()
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 db.execute("COMMIT")
             except BaseException:
@@ -161,6 +198,9 @@ class Ledger:
             if ledger._application_id() == 0:  # made before application_id was stamped; its tables matched
                 with _guard(path, "be written"):
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if ledger._version() < SCHEMA_VERSION:
+                with ledger._transaction("be migrated to this version (bounces and suppressions)"):
+                    ledger._migrate()
         except BaseException:
             db.close()
             raise
@@ -200,6 +240,26 @@ class Ledger:
                               f"{found}); nothing was sent. Check notifier.ledger in site.yml, or "
                               f"{_restore_hint(self.path)[0].lower()}{_restore_hint(self.path)[1:]}")
 
+    def _version(self) -> int:
+        with _guard(self.path, "be read"):
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        """Version 1 -> 2, inside the caller's transaction: the bounce tables and the items' bounce columns."""
+        for statement in BOUNCE_SCHEMA.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+        have = {c[1] for c in self.db.execute("PRAGMA table_info(items)")}
+        for name, kind in BOUNCE_COLUMNS:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE items ADD COLUMN {name} {kind}")
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def knows_bounces(self) -> bool:
+        """Whether this ledger has the bounce tables (an older one opened read-only has not)."""
+        return self._version() >= SCHEMA_VERSION
+
     def _application_id(self) -> int:
         with _guard(self.path, "be read"):
             return int(self.db.execute("PRAGMA application_id").fetchone()[0])
@@ -219,18 +279,37 @@ class Ledger:
                 " FROM items WHERE state != 'cancelled'"
             ).fetchall()
             days: dict[str, dt.date] = {}  # a few distinct days: parse each once
-            return History.from_rows(
+            history = History.from_rows(
                 (kind, partner, contact, subject, period,
                  settled.get(message_id, state) if state == "pending" else state, message_id,
                  days.get(day) or days.setdefault(day, dt.date.fromisoformat(day)))
                 for kind, partner, contact, subject, period, state, message_id, day in rows
             )
+        return dataclasses.replace(history, suppressed={s.address: s.since for s in self.suppressions()})
 
     def status(self) -> list[StatusRow]:
+        bounced = "COUNT(bounced_on)" if self.knows_bounces else "0"
         with _guard(self.path, "be read"):
             rows = self.db.execute(
-                "SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state").fetchall()
+                f"SELECT kind, state, COUNT(*), {bounced} FROM items GROUP BY kind, state ORDER BY kind, state"
+            ).fetchall()
         return [StatusRow(*row) for row in rows]
+
+    def suppressions(self) -> list[Suppression]:
+        """The suppression list, oldest first (none in a ledger older than the bounce tables)."""
+        if not self.knows_bounces:
+            return []
+        with _guard(self.path, "be read"):
+            rows = self.db.execute(
+                "SELECT address, since, reason, partner, message_id FROM suppressions ORDER BY since, address"
+            ).fetchall()
+        return [Suppression(a, dt.date.fromisoformat(since), r, p, m) for a, since, r, p, m in rows]
+
+    @contextmanager
+    def transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One committed transaction for a caller's own statements (the inbox records a message read)."""
+        with self._transaction(doing):
+            yield self.db
 
     # --- writing (each call is one committed transaction) ----------------------------------------
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
+import imaplib
 import json
 import os
 import sys
@@ -39,8 +41,10 @@ from rewards_build.config import NotifierConfig, SiteConfig
 from rewards_build.model import Content
 
 from . import signing, unsubscribe
+from .bounces import verp_address
 from .compose import Composer
 from .delivery import Delivery
+from .inbox import Inbox, InboxError, open_source
 from .journal import Journal, apply_journal, journal_overrides
 from .ledger import BUSY_SECONDS, Ledger, LedgerError
 from .lock import LockHeld, RunLock, lock_path_for
@@ -248,13 +252,18 @@ def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: C
             journal = Journal.reserve(plan.ledger)
         try:
             with _before_sending():
+                # 1b. What came back since the last run (bounces, mailed unsubscribes), before planning.
+                if read_inbox(config, ledger, plan.today, now, composer.signer, report, err):
+                    plan = dataclasses.replace(plan, unsubscribed=recorded_optouts(config, content))
                 run_id = ledger.start_run(plan.today, now())
                 history = dataclasses.replace(ledger.history(), unsubscribed=plan.unsubscribed)
             # Started here, before the event loop exists: the planning workers are forked while this
             # process has a single thread (asyncio's resolver threads come later).
             messages = started(produce(content, config, history, plan.today, composer, plan.select))
+            # Each message's envelope sender names it (VERP), so that what comes back maps to it.
+            return_path = functools.partial(verp_address, config.bounces.address) if config.bounces else None
             delivery = Delivery(ledger, journal, history, plan.today, now, report, err,
-                                window=2 * settings.smtp.connections + 2)
+                                window=2 * settings.smtp.connections + 2, return_path=return_path)
             asyncio.run(delivery.send(messages, settings))
         finally:
             journal.close()
@@ -271,6 +280,35 @@ def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: C
         ledger.finish_run(run_id, now(), report.sent, report.failed, report.pending, report.exit_code)
     finally:
         ledger.close()
+
+
+def read_inbox(config: NotifierConfig, ledger: Ledger, today: dt.date, now: Callable[[], dt.datetime],
+               signer: unsubscribe.Signer | None, report: Report, err: TextIO) -> int:
+    """The bounce inbox, read into the ledger (notifier/inbox.py). An inbox that cannot be read is named
+    on stderr and makes the run exit 1; planning goes on with what the ledger already knows. Returns how
+    many unsubscribes it recorded (the caller then re-reads the unsubscribe record)."""
+    if config.bounces is None:
+        return 0
+    try:
+        source = open_source(config.bounces)
+        if source is None:
+            return 0
+        try:
+            inbox = Inbox(ledger, config, today, now(), signer, err)
+            try:
+                inbox.read_all(source)
+            finally:
+                report.inbox_read += inbox.report.read
+                report.bounces += inbox.report.hard + inbox.report.soft
+                report.suppressed += inbox.report.suppressed
+        finally:
+            source.close()
+    except (InboxError, OSError, imaplib.IMAP4.error) as exc:
+        report.inbox_failed = str(exc)
+        report.problems.append(f"inbox: {exc}")
+        print(f"notify: {exc}; planning goes on with the bounces already recorded", file=err)
+        return 0
+    return inbox.report.unsubscribed
 
 
 def refuse_locked(exc: LockHeld, today: dt.date, as_json: bool, out: TextIO, err: TextIO) -> int:
@@ -320,6 +358,7 @@ def show_status(site: SiteConfig, out: TextIO, err: TextIO | None = None) -> int
             return OK
         try:
             rows = ledger.status()
+            suppressions = ledger.suppressions()
         finally:
             ledger.close()
         waiting = journal_overrides(site.notifier.ledger)
@@ -338,4 +377,11 @@ def show_status(site: SiteConfig, out: TextIO, err: TextIO | None = None) -> int
     if waiting:
         print(f"{len(waiting)} result(s) in {Journal.path_for(site.notifier.ledger)} are not yet in the ledger "
               "(the next run records them)", file=out)
+    bounced = sum(r.bounced for r in rows)
+    if bounced or suppressions:
+        print(f"\nbounced: {bounced} item(s) sent and bounced back; suppressed: {len(suppressions)} address(es), "
+              "sent nothing more (rewards notify --export-suppressions writes them into the partner files)",
+              file=out)
+    for s in suppressions:
+        print(f"  {s.address}  since {s.since}  {s.partner or '-'}  {s.reason}", file=out)
     return OK

@@ -19,15 +19,20 @@ from rewards_build.config import NotifierConfig
 from rewards_build.model import Contact, Content, Partner, Tip
 from rewards_build.rules import (
     Escalation,
-    EscalationKind,
     PartnerStanding,
+    SponsorshipStanding,
     assess,
+    contact_bounces,
+    for_account,
     gets_tips,
+    newly_reached,
     reminder_level,
+    sponsorship,
     tips_for,
 )
 
 TIP = "tip"
+SPONSORSHIP = "sponsorship"  # the ledger kind of the sponsorship mail; its subject is the tier id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,10 @@ class History:
     pending: dict[tuple[str, str], tuple[SentRecord, ...]] = field(default_factory=dict)  # (partner, contact)
     # (partner, contact) pairs the unsubscribe receiver recorded (notifier/unsubscribe.py), not yet in the YAML
     unsubscribed: frozenset[tuple[str, str]] = frozenset()
+    # partner -> the tiers whose sponsorship mail was settled (sent or refused) to any of its recipients
+    sponsorship_mailed: dict[str, frozenset[str]] = field(default_factory=dict)
+    # the ledger's suppression list (bounces): address in lower case -> the day it was suppressed
+    suppressed: dict[str, dt.date] = field(default_factory=dict)
 
     @staticmethod
     def of(records: Iterable[SentRecord]) -> History:
@@ -81,6 +90,7 @@ class History:
         had: set[tuple[str, str, str]] = set()
         reminders: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
         pending: dict[tuple[str, str], list[SentRecord]] = {}
+        sponsored: dict[str, set[str]] = {}
         for kind, partner, contact, subject, period, state, message_id, on in rows:
             who = (partner, contact)
             if state == "pending":
@@ -88,6 +98,8 @@ class History:
                 pending.setdefault(who, []).append(record)
             elif state not in ("sent", "failed"):
                 continue
+            elif kind == SPONSORSHIP:
+                sponsored.setdefault(partner, set()).add(subject)
             elif kind == TIP:
                 had.add((partner, contact, subject))
                 if who not in last_tip or last_tip[who] < on:  # a refused tip also counts for cadence
@@ -97,7 +109,8 @@ class History:
                 current = reminders.get((partner, contact, subject))
                 if current is None or n > current[0]:
                     reminders[(partner, contact, subject)] = (n, on)
-        return History(last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()})
+        return History(last_tip, frozenset(had), reminders, {w: tuple(p) for w, p in pending.items()},
+                       sponsorship_mailed={p: frozenset(t) for p, t in sponsored.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +130,7 @@ class Item:
     key: Key
     tip: Tip | None = None
     escalation: Escalation | None = None
+    sponsorship: SponsorshipStanding | None = None  # the sponsorship mail: the tier and its amounts
     reminder: int = 0  # 1-based number of this reminder (escalations only)
     level: int = 0  # escalation level after the reminder policy (escalations only)
 
@@ -177,7 +191,7 @@ def plan(
 def plan_partner(content: Content, config: NotifierConfig, history: History, partner: Partner,
                  today: dt.date) -> Iterator[Envelope]:
     """What one partner is owed today (the unit of work of parallel planning)."""
-    return envelopes_for(content, config, history, assess(content, partner, today), today)
+    return envelopes_for(content, config, history, assess(content, partner, today, history.suppressed), today)
 
 
 def envelopes_for(
@@ -188,18 +202,29 @@ def envelopes_for(
     if standing.opted_out:
         return
     default_language = content.program.languages[0] if content.program.languages else "en"
-    recipients = [_contact_recipient(c) for c in partner.contacts]
+    # A contact whose mail bounces gets nothing more (the account email is asked to replace it); an
+    # address on the suppression list gets nothing at all.
+    recipients = [_contact_recipient(c) for c in partner.contacts
+                  if contact_bounces(c, history.suppressed) is None]
     account = Recipient(partner.account_email, partner.name, default_language, is_contact=False)
     tips = tips_for(content, standing, today)
+    sponsor = sponsorship(standing)  # the rules' answer; mailed once per partner and tier reached
+    sponsor_due = newly_reached(content.program, sponsor, history.sponsorship_mailed.get(partner.id, frozenset()))
     tip_takers = {c.email.lower() for c in partner.contacts if gets_tips(partner, c, history.unsubscribed)}
-    for recipient in recipients or [account]:
+    for recipient in [*recipients, account]:
+        if recipient.key in history.suppressed:
+            continue
         pending = history.pending.get((partner.id, recipient.key), ())
         pending_keys = {r.key: r for r in pending}
         items: list[Item] = []
         for esc in standing.escalations:
-            if recipient.is_contact == (esc.kind is EscalationKind.ASSIGN_CONTACT):
-                continue  # "assign a contact" goes to the account email only, the rest to contacts
+            if recipient.is_contact == for_account(esc.kind):
+                continue  # "assign a contact" and "contact bounces" go to the account email, the rest to contacts
             item = _reminder(config, history, recipient, esc, today, pending_keys)
+            if item is not None:
+                items.append(item)
+        if recipient.is_contact or not recipients:  # the contacts, else the account email
+            item = _sponsorship(recipient, partner, sponsor, sponsor_due, pending_keys)
             if item is not None:
                 items.append(item)
         if recipient.key in tip_takers:  # a contact that did not opt out of tips
@@ -207,6 +232,15 @@ def envelopes_for(
             if item is not None:
                 items.append(item)
         yield from _group(config, partner, recipient, items, pending_keys)
+
+
+def _sponsorship(recipient: Recipient, partner: Partner, sponsor: SponsorshipStanding | None, due: bool,
+                 pending: dict[Key, SentRecord]) -> Item | None:
+    """The sponsorship mail of the partner's tier: left pending by an earlier run and still its tier, or due."""
+    if sponsor is None:
+        return None
+    key = Key(SPONSORSHIP, partner.id, recipient.key, sponsor.tier.id, "-")
+    return Item(key, sponsorship=sponsor) if due or key in pending else None
 
 
 def _contact_recipient(contact: Contact) -> Recipient:

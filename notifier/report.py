@@ -23,12 +23,16 @@ class Report:
     outbox: str | None = None
     problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
     stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
+    inbox_read: int = 0  # messages read from the bounce inbox (notifier/inbox.py)
+    bounces: int = 0  # of which non-delivery reports (hard or soft) for our messages
+    suppressed: list[str] = field(default_factory=list)  # addresses put on the suppression list this run
+    inbox_failed: str | None = None  # the inbox could not be read: exit 1 (planning went on without it)
 
     @property
     def exit_code(self) -> int:
         if self.stopped:
             return CONFIG_ERROR
-        return UNFINISHED if self.failed or self.pending or self.copies_lost else OK
+        return UNFINISHED if self.failed or self.pending or self.copies_lost or self.inbox_failed else OK
 
     def summary(self) -> str:
         if self.stopped:
@@ -36,8 +40,10 @@ class Report:
                     else f"notify {self.today}: dry run stopped, {self.planned} message(s) planned")
         if self.dry_run:
             return f"notify {self.today}: dry run, {self.planned} message(s) written to {self.outbox}"
+        inbox = (f"; inbox: {self.inbox_read} read, {self.bounces} bounce(s), {len(self.suppressed)} address(es) "
+                 "suppressed" if self.inbox_read else "") + ("; inbox not read" if self.inbox_failed else "")
         return (f"notify {self.today}: {self.planned} due, {self.sent} sent, {self.failed} failed, "
-                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else ""))
+                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else "") + inbox)
 
 
 def failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None:

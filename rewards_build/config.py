@@ -81,6 +81,36 @@ class DkimConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ImapConfig:
+    host: str = option("The IMAP server's host name (IMAP over TLS from the first byte, certificate verified).")
+    user: str = option("The IMAP user name; the password comes from password_env.")
+    password_env: str = option("The environment variable holding the IMAP password.")
+    port: int = option("The IMAP server's port (993: IMAP over TLS).", 993)
+    folder: str = option("The folder the bounce address delivers into.", "INBOX")
+    processed_folder: str = option("Where each message read is moved (created when missing), so it is read once.",
+                                   "Processed")
+
+
+@dataclass(frozen=True, slots=True)
+class BouncesConfig:
+    address: str = option(
+        "The envelope sender (MAIL FROM) of every message, where non-delivery reports return; {key} becomes the "
+        "message's ledger key (VERP), such as bounces+{key}@rewards.example.com.")
+    maildir: Path | None = option(
+        "A Maildir the bounce address delivers into, relative to site.yml; every run reads it before planning and "
+        "moves each message it read into its .Processed folder.", None)
+    imap: ImapConfig | None = option("An IMAP mailbox the bounce address delivers into (instead of a Maildir).",
+                                     None)
+    soft_bounces: int = option(
+        "Temporary failures (4.x.x) reported for one address after which it is suppressed like a hard bounce.", 3)
+    unsubscribe_address: str | None = option(
+        "The mailto: unsubscribe address, delivered into the same inbox; a message to it carrying a signed "
+        "unsubscribe link's query in its subject records that contact's opt-out of tips.", None)
+    max_message_bytes: int = option("Inbox messages larger than this are not parsed (moved and named on stderr).",
+                                    1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
 class NotifierConfig:
     sender: Mailbox = option("The From of every message.")
     smtp: SmtpConfig = option("The mail server the notifier sends through.")
@@ -96,6 +126,9 @@ class NotifierConfig:
     dkim: DkimConfig | None = option(
         "DKIM signing (RFC 6376, rsa-sha256, relaxed/relaxed) of every message; a key file that is missing, "
         "unreadable or not a usable key stops the run before anything is sent.", None)
+    bounces: BouncesConfig | None = option(
+        "Bounces: the VERP envelope sender, the inbox non-delivery reports come back to, and when an address is "
+        "suppressed. Without it the envelope sender is the From address and nothing reads what comes back.", None)
     cadence_days: int = option("At least this many days between two tips to the same contact.", 14)
     reminder_interval_days: int = option("Days between two reminders of the same escalation.", 7)
     reminders_before_escalation: int = option("Reminders sent before one also goes to the rewards team.", 2)

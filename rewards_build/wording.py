@@ -76,7 +76,19 @@ ESCALATIONS: Mapping[EscalationKind, EscalationWords] = {
         "Complete this benefit before the yearly deadline.",
         N_("%(benefit)s (%(offer)s) must be completed by %(date)s, in %(days)d days."),
         None),
+    EscalationKind.CONTACT_BOUNCES: EscalationWords(
+        N_("Marketing contact's address bounces"),
+        ("Your marketing contact's address bounces: replace it in your partner file with a personal address "
+         "that receives mail."),
+        N_("Mail to a marketing contact's address has bounced since %(date)s: the program cannot reach them. "
+           "Replace the address with a personal one that receives mail."),
+        Button.CHECK_CONTACT),
 }
+
+
+# The sponsorship mail's words in templates/email/strings/<lang>.yml (notifier/compose.py checks English has them).
+SPONSORSHIP_MAIL_KEYS = ("subject.sponsorship", "sponsorship.title", "sponsorship.body", "sponsorship.grant",
+                         "sponsorship.use", "sponsorship.action")
 
 
 def mail_keys(kind: EscalationKind) -> tuple[str, ...]:

@@ -146,7 +146,8 @@ REPO = SCHEMA_PATH.parents[2]
 NUMBERS = ["notifier.smtp.port", "notifier.smtp.timeout_seconds", "notifier.smtp.connections",
            "notifier.smtp.timeouts_before_stopping",
            "notifier.cadence_days", "notifier.reminder_interval_days", "notifier.reminders_before_escalation",
-           "notifier.rate_limit_per_second", "notifier.retries"]
+           "notifier.rate_limit_per_second", "notifier.retries",
+           "notifier.bounces.soft_bounces", "notifier.bounces.max_message_bytes", "notifier.bounces.imap.port"]
 
 
 def _site_with(tmp_path: Path, dotted_key: str, text: str) -> Path:
@@ -156,6 +157,8 @@ def _site_with(tmp_path: Path, dotted_key: str, text: str) -> Path:
     data["content_dir"] = str(REPO / "content")
     data["templates_dir"] = str(REPO / "templates")
     *parents, last = dotted_key.split(".")
+    if "imap" in parents:  # the example reads no IMAP mailbox: give it one
+        data["notifier"]["bounces"]["imap"] = {"host": "imap.example.com", "user": "u", "password_env": "IMAP_PW"}
     node = data
     for part in parents:
         node = node[part]

@@ -35,15 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export-optouts", action="store_true",
                         help="print, as a patch for `git apply`, the `tips: false` each partner file needs for the "
                              "opt-outs the unsubscribe receiver recorded; send nothing")
+    parser.add_argument("--export-suppressions", action="store_true",
+                        help="print, as a patch for `git apply`, the `bounced_on` each partner file needs for the "
+                             "addresses the ledger suppressed after bounces; send nothing")
 
 
 def run(args: argparse.Namespace) -> int:
     from notifier.notify import NewLedger, Options, notify, show_status  # the mailer: only here
     from notifier.report import CONFIG_ERROR
 
-    if args.export_optouts and (args.dry_run or args.status or args.init_ledger):
-        print("rewards notify: error: --export-optouts sends nothing; leave out --dry-run, --status and "
-              "--init-ledger", file=sys.stderr)
+    exports = [name for name, on in (("--export-optouts", args.export_optouts),
+                                     ("--export-suppressions", args.export_suppressions)) if on]
+    if exports and (args.dry_run or args.status or args.init_ledger or len(exports) > 1):
+        print(f"rewards notify: error: {exports[0]} sends nothing; leave out --dry-run, --status, --init-ledger "
+              "and the other export", file=sys.stderr)
         return CONFIG_ERROR
 
     # 0. --init-ledger is for a first real run only.
@@ -66,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     # 3. --export-optouts turns the receiver's record into a change to the content, and sends nothing.
     if args.export_optouts:
         return export_optouts(result.config, result.content)
+    if args.export_suppressions:
+        return export_suppressions(result.config, result.content)
     new_ledger = NewLedger.CREATE if args.init_ledger else NewLedger.REFUSE
     options = Options(today, args.dry_run, args.outbox, args.only, args.limit, args.json, new_ledger)
     return notify(result.config, result.content, options)
@@ -90,4 +97,35 @@ def export_optouts(config: SiteConfig, content: Content) -> int:
         print(f"notify: {note}", file=sys.stderr)
     if not patch:
         print(f"notify: every opt-out in {record} is in the content already", file=sys.stderr)
+    return 0
+
+
+def export_suppressions(config: SiteConfig, content: Content) -> int:
+    """The ledger's suppression list as a patch on stdout; notes (what it could not place) on stderr."""
+    from notifier import bounces
+    from notifier.ledger import Ledger, LedgerError
+
+    try:
+        ledger = Ledger.open_read_only(config.notifier.ledger)
+        if ledger is None:
+            print(f"notify: no ledger at {config.notifier.ledger}: there is no suppression list to export",
+                  file=sys.stderr)
+            return 2
+        try:
+            suppressed = {s.address: s.since for s in ledger.suppressions()}
+        finally:
+            ledger.close()
+        patch, notes = bounces.export_suppressions(config, content, suppressed)
+    except LedgerError as exc:
+        print(f"notify: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"notify: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    sys.stdout.write(patch)
+    for note in notes:
+        print(f"notify: {note}", file=sys.stderr)
+    if not patch:
+        print(f"notify: every suppressed contact in {config.notifier.ledger} is marked in the content already",
+              file=sys.stderr)
     return 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ..model import (
+    Contact,
     Content,
     Offer,
     OfferStatus,
@@ -36,15 +37,38 @@ def reminder_level(esc: Escalation, on: dt.date, policy: ReminderPolicy) -> int:
     return esc.level + (1 if waited >= policy.before_escalation * policy.interval_days else 0)
 
 
+NO_SUPPRESSIONS: Mapping[str, dt.date] = {}
+
+# Escalations that go to the Partner Center account email rather than to the marketing contacts: there is
+# no contact, or the contacts' mail bounces (the one who can replace it is the account's owner).
+FOR_ACCOUNT = frozenset({EscalationKind.ASSIGN_CONTACT, EscalationKind.CONTACT_BOUNCES})
+
+
+def for_account(kind: EscalationKind) -> bool:
+    """Whether an escalation of this kind goes to the Partner Center account email (else to the contacts)."""
+    return kind in FOR_ACCOUNT
+
+
+def contact_bounces(contact: Contact, suppressed: Mapping[str, dt.date] = NO_SUPPRESSIONS) -> dt.date | None:
+    """The day mail to a marketing contact started bouncing, or None: `bounced_on` in the partner file, or the
+    notifier's suppression list (`suppressed`: address in lower case -> the day it was suppressed) while
+    that is not merged into the file yet; the earlier of the two."""
+    days = [d for d in (contact.bounced_on, suppressed.get(contact.email.lower())) if d is not None]
+    return min(days) if days else None
+
+
 def _offer_heard_from_team(partner: Partner, offer: Offer) -> bool:
     assert offer.live_date is not None
     return any(c.offer in (None, offer.id) and c.date >= offer.live_date for c in partner.team_contacts)
 
 
 def escalations(
-    content: Content, partner: Partner, offers: tuple[OfferBenefits, ...], today: dt.date
+    content: Content, partner: Partner, offers: tuple[OfferBenefits, ...], today: dt.date,
+    suppressed: Mapping[str, dt.date] = NO_SUPPRESSIONS,
 ) -> tuple[Escalation, ...]:
-    """The escalations due today, most urgent first. A fix recorded in the YAML makes its entry vanish."""
+    """The escalations due today, most urgent first. A fix recorded in the YAML makes its entry vanish.
+    `suppressed`: the notifier's suppression list (see `contact_bounces`); the site and the report have
+    only the partner file's `bounced_on`."""
     timing = content.program.timing
     if opted_out_of_all(partner):
         return ()
@@ -55,6 +79,13 @@ def escalations(
     if live and not partner.contacts:
         since = min(o.live_date for o in live if o.live_date is not None)
         due.append(Escalation(EscalationKind.ASSIGN_CONTACT, 1, partner.id, since, since, (today - since).days))
+
+    # Mail to a marketing contact bounces: whoever owns the account must replace the address. One
+    # escalation names every bouncing contact, from the first bounce (its key stays while any bounces).
+    bouncing = [day for c in partner.contacts if (day := contact_bounces(c, suppressed)) is not None]
+    if bouncing:
+        since = min(bouncing)
+        due.append(Escalation(EscalationKind.CONTACT_BOUNCES, 1, partner.id, since, since, (today - since).days))
 
     for offer in live:
         assert offer.live_date is not None

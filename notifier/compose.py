@@ -26,11 +26,12 @@ import jinja2
 import yaml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from rewards_build import wording
 from rewards_build.config import Mailbox, SiteConfig
 from rewards_build.model import Content, Partner
-from rewards_build.rules import EscalationKind
+from rewards_build.rules import EscalationKind, SponsorshipStanding
 from rewards_build.sanitize import markdown_text, markdown_to_html
 from rewards_build.site import urls
 
@@ -83,10 +84,11 @@ class Catalog:
         for path in sorted(folder.glob("*.yml")):
             self.tables[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         english = self.tables.get("en", {})
-        missing = [key for kind in EscalationKind for key in wording.mail_keys(kind) if not english.get(key)]
+        needed = [*(key for kind in EscalationKind for key in wording.mail_keys(kind)), *wording.SPONSORSHIP_MAIL_KEYS]
+        missing = [key for key in needed if not english.get(key)]
         if missing:
             raise CatalogError(f"{folder / 'en.yml'}: no words for {', '.join(missing)}; every escalation kind "
-                               "needs its subject, title, body and action in English")
+                               "needs its subject, title, body and action in English, and so does the sponsorship mail")
 
     def language(self, tag: str) -> str:
         """The best shipped language for a BCP 47 tag: exact, then primary subtag, then English."""
@@ -99,6 +101,15 @@ class Catalog:
     def get(self, lang: str, key: str, **values: object) -> str:
         text = self.tables.get(lang, {}).get(key) or self.tables["en"][key]
         return text.format(**values) if values else text
+
+
+@lru_cache(maxsize=1024)
+def _amount(amount: int, lang: str) -> str:
+    """An amount with the language's digit grouping (2,000)."""
+    try:
+        return format_decimal(amount, locale=Locale.parse(lang))
+    except (UnknownLocaleError, ValueError):
+        return format_decimal(amount, locale="en")
 
 
 @lru_cache(maxsize=1024)
@@ -131,6 +142,7 @@ class Composer:
         self.html_template = self.env.get_template("message.html.j2")
         self.tip_template = self.env.get_template("items/tip.md.j2")
         self.reminder_template = self.env.get_template("items/reminder.md.j2")
+        self.sponsorship_template = self.env.get_template("items/sponsorship.md.j2")
         self.sender = address(self.config.sender.name, self.config.sender.email)
         self.reply_to = _maybe(self.config.reply_to)
         self.team = _maybe(self.config.rewards_team)
@@ -155,7 +167,7 @@ class Composer:
             "unsubscribe_url": self.unsubscribe_url(envelope) if envelope.has_tip else None,
             # Reminders are the program's obligations: no unsubscribing, but how to have them go elsewhere.
             "obligation": self._t(lang, "footer.obligation" if recipient.is_contact else "footer.obligation_account")
-            if not envelope.only_tips else None,
+            if any(i.escalation is not None for i in envelope.items) else None,
         }
         count = len(html_blocks)
         context = {
@@ -237,6 +249,8 @@ class Composer:
                 label=self._t(lang, label_key), title=text(item.tip.title_in(lang)),
                 body=item.tip.body_in(lang).strip(),
             ).strip()
+        if item.sponsorship is not None:
+            return self._sponsorship_markdown(envelope, item.sponsorship, lang, text)
         esc = item.escalation
         assert esc is not None
         kind = esc.kind.value
@@ -254,10 +268,26 @@ class Composer:
             escalated_note=self._t(lang, "reminder.escalated") if envelope.copy_team and item.level >= 2 else "",
         ).strip()
 
+    def _sponsorship_markdown(self, envelope: Envelope, sponsor: SponsorshipStanding, lang: str,
+                              text: Callable[[str], str]) -> str:
+        """The sponsorship mail: the tier reached, each sponsorship's amount there (from the content)."""
+        names = {"partner": text(envelope.partner.name), "tier": text(sponsor.tier.name)}
+        grants = [self._t(lang, "sponsorship.grant", benefit=text(g.benefit.title_in(lang)),
+                          amount=text(f"{g.unit} {_amount(g.amount, lang)}")) for g in sponsor.grants]
+        return self.sponsorship_template.render(
+            title=self._t(lang, "sponsorship.title", **names), body=self._t(lang, "sponsorship.body", **names),
+            grants=grants, use=self._t(lang, "sponsorship.use", **names),
+            action=self._t(lang, "sponsorship.action", **names), link=self.page_url(envelope.partner, lang),
+        ).strip()
+
     def _subject(self, envelope: Envelope, lang: str) -> str:
         partner = envelope.partner
         item = envelope.items[0]  # the most urgent first (planning orders a digest so)
-        if len(envelope.items) > 1 and item.escalation is not None:
+        if item.sponsorship is not None:
+            subject = self._t(lang, "subject.sponsorship", partner=partner.name, tier=item.sponsorship.tier.name)
+            if len(envelope.items) > 1:
+                subject = self._t(lang, "subject.more", subject=subject, count=len(envelope.items) - 1)
+        elif len(envelope.items) > 1 and item.escalation is not None:
             # A digest's subject names its most urgent action, not "2 updates".
             first = self._t(lang, f"subject.{item.escalation.kind.value}", **self._names(envelope, item, lang))
             subject = self._t(lang, "subject.more", subject=first, count=len(envelope.items) - 1)

@@ -25,6 +25,7 @@ from .benefits import (
 from .escalations import NO_SUPPRESSIONS, ReminderPolicy, contact_bounces, escalations, for_account, reminder_level
 from .growth import ATTENTION_ORDER, Attention, NextStep, Stage, Step, attention, flagged, growth_stage, next_step
 from .optouts import gets_tips, opted_out_of_all, opted_out_offers
+from .sponsorship import Grant, SponsorshipStanding, is_sponsorship, newly_reached, sponsorship
 from .states import (
     BenefitState,
     BenefitStatus,
@@ -46,12 +47,14 @@ __all__ = [
     "BenefitStatus",
     "Escalation",
     "EscalationKind",
+    "Grant",
     "LockReason",
     "Locks",
     "NextStep",
     "OfferBenefits",
     "PartnerStanding",
     "ReminderPolicy",
+    "SponsorshipStanding",
     "Stage",
     "Step",
     "TierStanding",
@@ -70,9 +73,11 @@ __all__ = [
     "for_account",
     "gets_tips",
     "growth_stage",
+    "is_sponsorship",
     "just_live",
     "locks",
     "needs_contact",
+    "newly_reached",
     "next_deadline",
     "next_step",
     "offer_benefits",
@@ -81,6 +86,7 @@ __all__ = [
     "owes_contact",
     "quantity_at",
     "reminder_level",
+    "sponsorship",
     "tier_reached",
     "tier_standing",
     "tips_for",

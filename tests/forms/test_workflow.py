@@ -1,0 +1,152 @@
+"""The forms workflow (.github/workflows/forms.yml): valid for GitHub, and the scripts its steps run work on
+real git repositories with the real `rewards` commands. GitHub itself cannot be reached from here, so `gh`
+is a stand-in that records what it was asked (the one part not run for real); git, the push and
+`rewards diff` are real."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import BIN, REPO, TODAY, git, github_body, run
+
+from rewards_build.forms.spec import LABEL, Action
+
+WORKFLOW = REPO / ".github/workflows/forms.yml"
+SCRIPTS = REPO / ".github/scripts"
+ACTIVATE = {"partner": "adatum-awaiting-contact", "offer": "adatum-identity-guard", "benefit": "rewards-testimonial"}
+GH_STUB = """#!/bin/sh
+# A stand-in for the GitHub CLI: records its arguments (and any --body-file's text), answers like gh.
+printf '%s\\n' "$*" >>"$GH_LOG"
+for arg; do
+  if [ "$prev" = "--body-file" ]; then cat "$arg" >>"$GH_LOG"; fi
+  prev=$arg
+done
+case "$1 $2" in
+  "pr list") echo "" ;;
+  "pr create") echo "https://github.com/example/marketplace-rewards/pull/42" ;;
+esac
+"""
+
+
+def test_the_workflow_passes_githubs_workflow_schema() -> None:
+    done = run(REPO, str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_workflow_runs_on_our_label_and_never_pastes_the_issue_into_a_command() -> None:
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert f"contains(github.event.issue.labels.*.name, '{LABEL}')" in text
+    assert "types: [opened, edited]" in text
+    # The body and title are untrusted: an expression in a `run:` line would be pasted into the shell.
+    assert not re.search(r"issue\.(body|title|user)", text)
+    for script in set(re.findall(r"\.github/scripts/([\w-]+\.sh)", text)):
+        assert (SCRIPTS / script).stat().st_mode & 0o111, f"{script} is not executable"
+    assert {"pr-diff.sh", "upsert-comment.sh", "install.sh"} <= set(re.findall(r"\.github/scripts/([\w-]+\.sh)", text))
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A checkout of a content repository (as actions/checkout leaves it), with its origin."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    shutil.copy2(REPO / "site.yml", origin / "site.yml")
+    shutil.copytree(REPO / "content", origin / "content")
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "example content")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    stub = tmp_path / "bin/gh"
+    stub.parent.mkdir()
+    stub.write_text(GH_STUB)
+    stub.chmod(0o755)
+    return clone
+
+
+def _event(tmp_path: Path, body: str, number: int = 7, login: str = "mina-park") -> Path:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"issue": {"number": number, "body": body, "user": {"login": login},
+                                           "labels": [{"name": LABEL}], "state": "open"}}))
+    return event
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"GITHUB_OUTPUT": str(tmp_path / "output"), "GH_LOG": str(tmp_path / "gh.log"),
+            "PATH": f"{tmp_path / 'bin'}:{BIN}:/usr/bin:/bin", "GITHUB_REPOSITORY": "example/marketplace-rewards"}
+
+
+def _outputs(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / "output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_an_applied_form_becomes_a_commit_a_pull_request_with_its_diff_and_an_answer(clone: Path,
+                                                                                      tmp_path: Path) -> None:
+    env, reply = _env(tmp_path), tmp_path / "reply.md"
+    event = _event(tmp_path, github_body(Action.ACTIVATE, ACTIVATE))
+    done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = _outputs(tmp_path)
+    assert out == {"outcome": "applied", "branch": "rewards-form/issue-7",
+                   "title": "Activate rewards-testimonial on adatum-identity-guard (adatum-awaiting-contact)"}
+    assert git(clone, "branch", "--show-current").strip() == "rewards-form/issue-7"
+    assert git(clone, "diff", "--name-only", "main", "HEAD").split() == ["content/partners/adatum-awaiting-contact.yml"]
+    message = git(clone, "log", "-1", "--format=%B")
+    assert "Requested by @mina-park in #7" in message
+    assert git(clone, "status", "--porcelain") == ""
+    # The rewards diff comment, by the content workflow's own script.
+    diff = tmp_path / "rewards-diff.md"
+    done = run(clone, str(SCRIPTS / "pr-diff.sh"), "main", str(diff), "--today", TODAY.isoformat(), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "adatum-awaiting-contact" in diff.read_text() and "rewards exit" not in done.stdout
+    # The pull request: the branch pushed for real, gh asked to open it.
+    done = run(clone, str(SCRIPTS / "forms-pr.sh"), "7", out["branch"], "main", out["title"], str(reply), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    origin = tmp_path / "origin"
+    assert git(origin, "rev-parse", "rewards-form/issue-7") == git(clone, "rev-parse", "HEAD")
+    log = (tmp_path / "gh.log").read_text()
+    assert "pr create --head rewards-form/issue-7 --base main --title Activate rewards-testimonial" in log
+    assert "Closes #7" in log and "+  - benefit: rewards-testimonial" in log
+    assert _outputs(tmp_path)["pr_number"] == "42"
+    done = run(clone, str(SCRIPTS / "forms-reply.sh"), "7", str(reply),
+               "https://github.com/example/marketplace-rewards/pull/42", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "issue comment 7 --body-file" in (tmp_path / "gh.log").read_text()
+    assert "Pull request: https://github.com/example/marketplace-rewards/pull/42" in (tmp_path / "gh.log").read_text()
+
+
+def test_a_refused_form_commits_nothing_and_the_answer_says_what_to_fix(clone: Path, tmp_path: Path) -> None:
+    env, reply = _env(tmp_path), tmp_path / "reply.md"
+    head = git(clone, "rev-parse", "HEAD")
+    event = _event(tmp_path, github_body(Action.ACTIVATE, {**ACTIVATE, "partner": "../../site"}))
+    done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _outputs(tmp_path) == {"outcome": "refused"}
+    assert git(clone, "rev-parse", "HEAD") == head and git(clone, "status", "--porcelain") == ""
+    done = run(clone, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), "", env=env)
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "gh.log").read_text()
+    assert "- **Partner ID**: no partner '../../site' in this program" in log and "Pull request" not in log
+
+
+def test_a_hostile_author_or_number_in_the_event_stops_the_script(clone: Path, tmp_path: Path) -> None:
+    env, reply = _env(tmp_path), tmp_path / "reply.md"
+    event = _event(tmp_path, github_body(Action.ACTIVATE, ACTIVATE), login="x$(touch pwned)")
+    done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
+    assert done.returncode == 2 and "is not a GitHub login" in done.stderr
+    assert not (clone / "pwned").exists() and git(clone, "status", "--porcelain") == ""
+    event.write_text(json.dumps({"issue": {"number": "7; rm -rf /", "body": "", "user": {"login": "a"}}}))
+    done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), env=env)
+    assert done.returncode == 2 and "no issue number" in done.stderr
+
+
+def test_a_reply_that_is_not_ours_is_not_posted(tmp_path: Path) -> None:
+    reply = tmp_path / "reply.md"
+    reply.write_text("hello\n")
+    done = run(tmp_path, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), env=_env(tmp_path))
+    assert done.returncode == 2 and "does not start with" in done.stderr
+    assert not (tmp_path / "gh.log").exists()

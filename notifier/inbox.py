@@ -238,7 +238,7 @@ class Inbox:
             return unsubscribing
         reading = read(incoming.data, self.bounces.address, self.config.message_id_domain)
         if reading.problem:
-            return Verdict("ignored", f"not read: {reading.problem}")
+            return Verdict("ignored", f"not read: {reading.problem}: changes nothing")
         if reading.bounce is None:
             return Verdict("ignored", "not a non-delivery report (an auto-reply or a person's mail?): changes nothing")
         return self._bounce(reading)

@@ -331,13 +331,25 @@ def editing_markdown(today: dt.date, window: str, silence: str) -> str:
         f"`rewards validate` (run on every pull request) refuses an edit the rules do not allow, with the "
         f"file, line and column. The numbers here ({window}, {silence}) come from `content/program.yml`.",
         "",
+        "Without writing YAML: each partner page's action also links to an issue form, filled in with that "
+        "partner's ids; the submitted form becomes a pull request with the same change, for a reviewer to "
+        "merge ([docs/forms.md](forms.md)).",
+        "",
+        "![An action on a partner page: the YAML to paste, the file in the editor, and the form]"
+        "(images/forms-partner-actions.png)",
+        "",
     ]
+    from ..forms.links import FORM_OF  # the forms know the snippets' kinds, not the other way round
+
     for r in recipes(today):
         file = f"content/{r.snippet.path[0]}" if r.snippet.mode is Mode.NEW_FILE else f"content/{EXAMPLE_FILE}"
         where = r.snippet.where(str, file, EXAMPLE_OFFER, code=lambda name: f"`{name}`")
         out += [f"## {r.title}", "", f"*{r.who}*", "", where, "",
                 "```yaml", r.snippet.text.rstrip("\n"), "```", "",
                 r.effect % {"window": window, "silence": silence}, ""]
+        form = FORM_OF.get(r.snippet.kind)
+        if form is not None:
+            out += [f"Without YAML: the form `.github/ISSUE_TEMPLATE/{form.value}.yml`.", ""]
     return "\n".join(out)
 
 

@@ -4,43 +4,37 @@ alerts), its JSON, and its row in the partners index. States, tiers and escalati
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from .. import rules, wording
-from ..model import Category, Contact, Delivery, Localized, Offer, OwnerStatus, Partner
+from ..model import Category, Contact, Localized, Offer, OwnerStatus, Partner
 from ..privacy import mask_email, mask_phone
 from ..rules import (
-    BenefitState,
-    BenefitStatus,
     Escalation,
     EscalationKind,
-    LockReason,
     PartnerStanding,
+    Step,
     assess,
-    benefits_unlocked_at,
     reminder_level,
 )
 from . import labels, snippets, urls
 from .feeds import feed_outputs, feed_pages
 from .i18n import N_, Formatter
 from .pages import Site, chrome, partners_hidden
+from .partner_benefits import Edits, offer_benefits
 from .urls import Linker
 from .views import (
     Action,
     Alert,
-    BenefitRow,
     ContactRow,
     Link,
-    OfferBenefits,
     OfferRow,
     Page,
     PartnerContext,
     PartnerRow,
     RequestRow,
-    SnippetView,
     Sponsorship,
+    StageView,
     TierView,
 )
 
@@ -76,55 +70,28 @@ def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:
                       mask_phone(c.phone) if masked else c.phone, f.language_name(c.language))
 
 
-@dataclass(frozen=True, slots=True)
-class _Edits:
-    """What every action on one page of a partner needs: the partner, the day, the file and its words."""
-
-    site: Site
-    partner: Partner
-    f: Formatter
-    link: Linker
-
-    @property
-    def today(self) -> dt.date:
-        return self.site.today
-
-    @property
-    def domain(self) -> str:
-        return self.partner.account_email.rpartition("@")[2]
-
-    def action(self, label: str, snippet: snippets.Snippet, offer: str = "", team: bool = False,
-               form: str | None = None) -> Action:
-        p, f = self.partner, self.f
-        return Action(label, snippet=SnippetView(
-            snippet.kind.value, snippet.mode.value, snippet.target, snippet.where(f.gettext, p.source, offer),
-            snippet.text, self.site.config.edit_link(p.source),
-            f.gettext("Open %(file)s in the editor") % {"file": p.source},
-            f.gettext("For the rewards team") if team else "",
-            Link(f.gettext("Request form"), form) if form else None))
-
-    def howto(self, label: str, section: str) -> Action:
-        return Action(label, self.link.to(urls.HOW_TO) + "#" + section)
-
-
 def _page(site: Site, s: PartnerStanding, language: str) -> Page:
     f = Formatter(language)
     p = s.partner
     key = urls.partner(p.id)
     c, link = chrome(site, key, language, p.name, f.gettext("Where %(name)s stands in Marketplace Rewards")
                      % {"name": p.name}, edit_file=p.source, noindex=partners_hidden(site))
-    edits = _Edits(site, p, f, link)
+    edits = Edits(site, p, f, link)
     if p.contacts:
         assign = edits.howto(f.gettext("Change marketing contacts"), "replace-contact")
     else:
         assign = edits.action(f.gettext("Assign a marketing contact"),
                               snippets.assign_contact(edits.domain, _contact_language(site, language), False))
-    sales = tuple(_group(s, edits, group, Category.SALES_MARKETING) for group in s.offers)
-    technical = tuple(_group(s, edits, group, Category.TECHNICAL) for group in s.offers)
+    flags = rules.flagged(s)
+    sales = tuple(offer_benefits(s, edits, group, Category.SALES_MARKETING, flags) for group in s.offers)
+    technical = tuple(offer_benefits(s, edits, group, Category.TECHNICAL, flags) for group in s.offers)
+    stage = rules.growth_stage(site.content, s)
     context = PartnerContext(
         chrome=c, id=p.id, name=p.name, mpn_id=p.mpn_id, file=p.source, index_url=link.to(urls.PARTNERS),
         edit_url=site.config.edit_link(p.source),
         json_url=link.root_file(urls.partner_json(p.id)), howto_url=link.to(urls.HOW_TO), opted_out=s.opted_out,
+        as_of=f.gettext("As of %(date)s") % {"date": f.date(site.today)}, as_of_iso=site.today.isoformat(),
+        stages=tuple(StageView(f.gettext(labels.STAGES[code]), code == stage.value) for code in labels.STAGES),
         tier=_tier(site, s, f, link),
         offers=tuple(OfferRow(
             o.id, o.name, o.listing_type.value, f.gettext(labels.LISTING_TYPES[o.listing_type])
@@ -134,8 +101,8 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
         alerts=tuple(_alert(site, s, edits, e) for e in s.escalations),
         contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
         assign_contact=assign,
-        sales=tuple(g for g in sales if g.rows),
-        technical=tuple(g for g in technical if g.rows),
+        sales=tuple(g for g in sales if g.groups),
+        technical=tuple(g for g in technical if g.groups),
         phases=tuple(f.gettext(label) for label in labels.PHASES.values()),
         sponsorships=_sponsorships(s, f, link),
         requests=tuple(RequestRow(
@@ -192,118 +159,38 @@ def _offer_name(p: Partner, offer_id: str | None) -> str:
 
 
 def _tier(site: Site, s: PartnerStanding, f: Formatter, link: Linker) -> TierView:
-    """The tier and what the next one unlocks; the billed sales, the amount still needed and the progress
-    (which would give the sales away) only on a private site."""
+    """The tier and the step that moves the partner on (rules.next_step), with what it unlocks; the billed
+    sales, the amount still needed and the progress (which would give the sales away) only on a private site."""
     t = s.tier
+    language = f.language
     private = not site.config.public
     percent = int(t.progress * 100)
-    unlocks = tuple(Link(b.title_in(f.language), link.to(urls.benefit(b.id)))
-                    for b in benefits_unlocked_at(site.content, t.next_tier.id)) if t.next_tier else ()
-    if t.tier is None:
+    step = rules.next_step(site.content, s)
+    unlocks = tuple(Link(b.title_in(language), link.to(urls.benefit(b.id))) for b in step.unlocks)
+    next_name = step.tier.name_in(language) if step.tier else Localized()
+    unlocks_label = ""  # the template says "<tier> unlocks:", the tier name marked with its language
+    if step.step is Step.PUBLISH:
         label = f.gettext("Publish an offer to reach the %(tier)s tier.") % {"tier": next_name}
-    next_name = t.next_tier.name_in(f.language) if t.next_tier else Localized()
-    elif t.next_tier is None:
+    elif step.step is Step.TOP:
         label = f.gettext("Top tier reached.")
+    elif step.step is Step.TRANSACT:
+        # No billed sales without a transact offer: "$500 more to reach $500" would be a goal out of reach.
+        label = f.gettext("Tiers come from billed sales, which only a transact offer has: list and trial "
+                          "offers stay at the %(tier)s tier.") % {"tier": t.tier.name_in(language) if t.tier else ""}
+        unlocks_label = f.gettext("A transact offer would unlock:")
     elif not private:
         label = f.gettext("Next tier: %(tier)s.") % {"tier": next_name}
     else:
         label = f.gettext("%(needed)s more in billed sales to reach %(tier)s (%(percent)d%% of the way).") % {
             "needed": f.money(t.needed_usd), "tier": next_name, "percent": percent}
-    return TierView(t.tier.name_in(f.language) if t.tier else Localized(),
-                    f.money(t.billed_sales_usd) if private else "", next_name, f.money(t.needed_usd) if private else "",
-                    percent if private else None, label, unlocks)
+    growing = private and step.step is Step.GROW
+    return TierView(t.tier.name_in(language) if t.tier else Localized(),
+                    f.money(t.billed_sales_usd) if private else "", next_name,
+                    f.money(t.needed_usd) if private else "", percent if growing else None, label,
+                    unlocks_label, unlocks)
 
 
-def _group(s: PartnerStanding, edits: _Edits, group: rules.OfferBenefits, category: Category) -> OfferBenefits:
-    rows = tuple(_benefit_row(s, edits, st) for st in group.statuses if st.benefit.category is category)
-    lt = group.offer.listing_type
-    anchor = f"sales-{group.offer.id}" if category is Category.SALES_MARKETING else ""
-    return OfferBenefits(anchor, group.offer.id, group.offer.name, edits.f.gettext(labels.LISTING_TYPES[lt]), rows)
-
-
-# Technical benefits a partner asks for (the others are self-serve, or emailed once they unlock).
-_REQUESTED = frozenset({Delivery.REQUEST_FORM, Delivery.REWARDS_TEAM})
-
-
-def _row_action(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> Action | None:
-    """The one edit that moves this row on, if any: the state and lock reasons come from the rules."""
-    f, p, b, today = edits.f, edits.partner, st.benefit, edits.today
-    state, offer = st.state, st.offer.id
-    if state is BenefitState.LOCKED:
-        # Only a contact would unlock it: the assign step is once, at the top of the tab.
-        if st.lock_reasons == (LockReason.NO_CONTACT,):
-            return Action(f.gettext("Assign a marketing contact"), "#assign-contact")
-        return None
-    if state in (BenefitState.AVAILABLE, BenefitState.EXPIRING):
-        if b.category is Category.SALES_MARKETING:
-            return edits.action(f.gettext("Activate"), snippets.activate(offer, b.id, today, bool(p.activations)))
-        if b.delivery in _REQUESTED:
-            return edits.action(f.gettext("Request"),
-                                snippets.request_help(offer, b.id, today, bool(p.technical_requests)),
-                                form=b.request_form_url)
-        return None
-    if state is BenefitState.AWAITING_CONTACT:
-        return edits.action(f.gettext("Record the call"),
-                            snippets.team_contact(offer, b.id, today, bool(p.team_contacts)), team=True)
-    if state in (BenefitState.CONTACTED, BenefitState.ACTIVATED) and st.activation is not None:
-        index = p.activations.index(st.activation)
-        return edits.action(f.gettext("Mark completed"), snippets.complete(index, st.activation, today), team=True)
-    if state is BenefitState.ACTIVATED and st.request is not None:
-        index = p.technical_requests.index(st.request)
-        return edits.action(f.gettext("Mark completed"), snippets.request_done(index, st.request), team=True)
-    return None
-
-
-def _benefit_row(s: PartnerStanding, edits: _Edits, st: BenefitStatus) -> BenefitRow:
-    site, f, link = edits.site, edits.f, edits.link
-    b = st.benefit
-    within = site.content.program.timing.contact_within_days
-    state = st.state
-    if state is BenefitState.LOCKED:
-        reasons = []
-        for reason in st.lock_reasons:
-            if reason is LockReason.TIER and st.unlock_tier is not None and site.config.public:
-                reasons.append(f.gettext("needs the %(tier)s tier") % {"tier": st.unlock_tier.name_in(f.language)})
-            elif reason is LockReason.TIER and st.unlock_tier is not None:
-                reasons.append(f.gettext("needs the %(tier)s tier (%(amount)s more in billed sales)")
-                               % {"tier": st.unlock_tier.name_in(f.language), "amount": f.money(st.needed_usd)})
-            else:
-                reasons.append(f.gettext(labels.LOCK_REASONS[reason]))
-        detail = f.gettext("Locked: %(reasons)s") % {"reasons": "; ".join(reasons)}
-    elif state in (BenefitState.AVAILABLE, BenefitState.EXPIRING):
-        if st.expires_on:
-            detail = f.gettext("Available until %(date)s") % {"date": f.date(st.expires_on)}
-        elif st.deadline:
-            detail = f.gettext("Complete by %(date)s") % {"date": f.date(st.deadline)}
-        else:
-            detail = f.gettext("Available")
-    elif state is BenefitState.AWAITING_CONTACT and st.activation is not None:
-        when = f.date(st.activation.date)
-        if st.overdue:
-            detail = f.gettext("Activated on %(date)s: day %(day)d, contact overdue (due within %(total)d days)") \
-                % {"date": when, "day": st.days_waiting or 0, "total": within}
-        else:
-            detail = f.gettext("Activated on %(date)s: day %(day)d of %(total)d") \
-                % {"date": when, "day": st.days_waiting or 0, "total": within}
-    elif state is BenefitState.CONTACTED:
-        detail = f.gettext("Contacted on %(date)s") % {"date": f.date(st.contacted_on)}
-    elif state is BenefitState.COMPLETED and st.activation is not None:
-        detail = f.gettext("Completed on %(date)s") % {"date": f.date(st.activation.completed)}
-    elif state is BenefitState.ACTIVATED and st.activation is not None:
-        detail = f.gettext("Activated on %(date)s") % {"date": f.date(st.activation.date)}
-    elif state is BenefitState.EXPIRED:
-        detail = f.gettext("Expired on %(date)s") % {"date": f.date(st.expires_on)}
-    elif state is BenefitState.REVOKED and st.revocation is not None:
-        detail = f.gettext("Revoked: %(reason)s") % {
-            "reason": f.gettext(labels.REVOCATION_REASONS.get(st.revocation.reason, st.revocation.reason))}
-    else:
-        detail = f.gettext(labels.STATES[state])
-    state_code = "overdue" if state is BenefitState.AWAITING_CONTACT and st.overdue else state.value
-    return BenefitRow(b.title_in(f.language), link.to(urls.benefit(b.id)), state_code,
-                      f.gettext(labels.STATES[state]), detail, f.money(st.quantity), _row_action(s, edits, st))
-
-
-def _alert(site: Site, s: PartnerStanding, edits: _Edits, e: Escalation) -> Alert:
+def _alert(site: Site, s: PartnerStanding, edits: Edits, e: Escalation) -> Alert:
     p, f = s.partner, edits.f
     words = wording.ESCALATIONS[e.kind]
     level = _level(site, e)
@@ -329,7 +216,7 @@ _BUTTONS: dict[wording.Button, str] = {
 }
 
 
-def _alert_actions(site: Site, edits: _Edits, e: Escalation, button: wording.Button | None) -> tuple[Action, ...]:
+def _alert_actions(site: Site, edits: Edits, e: Escalation, button: wording.Button | None) -> tuple[Action, ...]:
     """The alert's buttons, pointing at the edit that ends it: a step on this page (shown there once), the
     snippet itself when no row shows it (an offer's owner, the team's message about a live offer), or support."""
     f, p = edits.f, edits.partner
@@ -367,7 +254,8 @@ def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:
         "id": s.partner.id, "name": s.partner.name, "source": s.partner.source, "today": site.today.isoformat(),
         "tier": t.tier.id if t.tier else None, "billed_sales_usd": t.billed_sales_usd,
         "next_tier": t.next_tier.id if t.next_tier else None, "needed_usd": t.needed_usd,
-        "opted_out": s.opted_out,
+        "opted_out": s.opted_out, "stage": rules.growth_stage(site.content, s).value,
+        "next_step": _next_step_json(site, s),
         "offers": [{
             "id": g.offer.id, "listing_type": g.offer.listing_type.value, "status": g.offer.status.value,
             "benefits": [{
@@ -385,3 +273,9 @@ def _json(site: Site, s: PartnerStanding) -> dict[str, Any]:
     if site.config.public:
         del data["billed_sales_usd"], data["needed_usd"]
     return data
+
+
+def _next_step_json(site: Site, s: PartnerStanding) -> dict[str, Any]:
+    step = rules.next_step(site.content, s)
+    return {"step": step.step.value, "tier": step.tier.id if step.tier else None,
+            "unlocks": [b.id for b in step.unlocks]}

@@ -98,7 +98,16 @@ class TierView:
     needed: str  # "" on a public site
     percent: int | None  # None on a public site: the progress would give the sales away
     progress_label: str
-    unlocks: tuple[Link, ...]  # what the next tier unlocks
+    unlocks_label: str  # "A transact offer would unlock:" (rules.next_step); "" for "<next tier> unlocks:"
+    unlocks: tuple[Link, ...]  # what the next step unlocks
+
+
+@dataclass(frozen=True, slots=True)
+class StageView:
+    """The program's growth stages, the partner's marked (rules.growth_stage)."""
+
+    label: str
+    current: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +137,27 @@ class BenefitRow:
     state: str
     state_label: str
     detail: str
-    quantity: str
-    action: Action | None  # only where it would change this row's state
+    action: Action | None  # only where it would change this row's state (amounts: the partner's, shown once)
+
+
+@dataclass(frozen=True, slots=True)
+class RowGroup:
+    """An offer's benefits that ask the same of the partner now (rules.Attention), sorted by title."""
+
+    code: str  # the Attention value: "needs-action", "in-progress", "available", "closed", "locked"
+    title: str
+    count: int
+    rows: tuple[BenefitRow, ...]
+    folded: bool  # shown in a closed <details> (locked rows: nothing to do yet)
 
 
 @dataclass(frozen=True, slots=True)
 class OfferBenefits:
-    anchor: str  # the table's id on the page ("" for none)
+    anchor: str  # the offer's section id on the page ("sales-<offer>", which alerts link to)
     offer_id: str
     offer_name: str
     listing_type_label: str
-    rows: tuple[BenefitRow, ...]
+    groups: tuple[RowGroup, ...]  # in the order a partner acts: needs action first, locked last
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +190,9 @@ class PartnerContext:
     json_url: str
     howto_url: str
     opted_out: bool
+    as_of: str  # "As of Nov 24, 2026": the build's day, which every day count and state is computed for
+    as_of_iso: str
+    stages: tuple[StageView, ...]
     tier: TierView
     offers: tuple[OfferRow, ...]
     alerts: tuple[Alert, ...]
@@ -179,7 +201,7 @@ class PartnerContext:
     sales: tuple[OfferBenefits, ...]
     technical: tuple[OfferBenefits, ...]
     phases: tuple[str, ...]
-    sponsorships: tuple[Sponsorship, ...]
+    sponsorships: tuple[Sponsorship, ...]  # company-level amounts at its tier, shown once (not per offer)
     requests: tuple[RequestRow, ...]
     request_action: Action
     opt_out: Action | None  # None once opted out of everything

@@ -49,11 +49,17 @@ def catalogs_fingerprint(languages: tuple[str, ...]) -> str:
 
 def translations(language: str) -> NullTranslations:
     """The compiled catalog for a language, recompiled when its file changes (under `rewards serve`)."""
-    path = catalog_path(language)
-    if not path.exists():
-        return NullTranslations()
-    stat = path.stat()
-    return _compiled(language, stat.st_mtime_ns, stat.st_size)
+    stamp = _stamp(language)
+    return _compiled(language, *stamp) if stamp else NullTranslations()
+
+
+def _stamp(language: str) -> tuple[int, int] | None:
+    """What identifies a catalog's version: its modification time and size (None: no catalog)."""
+    try:
+        stat = catalog_path(language).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @functools.lru_cache(maxsize=16)
@@ -69,11 +75,8 @@ def _compiled(language: str, _mtime_ns: int, _size: int) -> NullTranslations:
 def translated_messages(language: str) -> dict[str, Localized]:
     """Every message the language's catalog translates (not fuzzy, which gettext would not use either),
     as text that knows its language; recompiled with the catalog."""
-    path = catalog_path(language)
-    if not path.exists():
-        return {}
-    stat = path.stat()
-    return _translated_messages(language, stat.st_mtime_ns, stat.st_size)
+    stamp = _stamp(language)
+    return _translated_messages(language, *stamp) if stamp else {}
 
 
 @functools.lru_cache(maxsize=16)
@@ -117,8 +120,9 @@ class Formatter:
     messages: dict[str, Localized] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "catalog", translations(self.language))
-        object.__setattr__(self, "messages", translated_messages(self.language))
+        stamp = _stamp(self.language)  # one look at the file for both (a Formatter is made per page)
+        object.__setattr__(self, "catalog", _compiled(self.language, *stamp) if stamp else NullTranslations())
+        object.__setattr__(self, "messages", _translated_messages(self.language, *stamp) if stamp else {})
 
     def gettext(self, message: str) -> Localized:
         """The message in this language; where the catalog lacks it, the English, marked as a fallback."""

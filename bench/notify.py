@@ -1,15 +1,22 @@
-"""Benchmark `rewards notify` end to end against Postfix's smtp-sink, beside its floor, and print a table.
+"""Benchmark `rewards notify` as cron runs it, with DKIM signing on, against Postfix's smtp-sink.
 
-    python bench/notify.py [--partners 10000] [--connections 2] [--rate 5000] [--no-pipelining]
+    python bench/notify.py [--partners 2500 10000] [--repeat 3] [--connections 2] [--rate 5000]
+                           [--no-pipelining] [--sample 1000]
 
-Steps: generate N partners (bench/generate.py), load and validate them once per process (not timed),
-then, each in a fresh process so that its peak memory is its own:
-- floor: plan, compose and serialise every message (the bytes that would go on the wire); no ledger,
-  no network;
-- send: the real run (`notifier.notify.notify`) against smtp-sink on loopback, with a fresh ledger:
-  pending records, SMTP transactions through the connection pool, sent records;
-- re-plan: the same run again the same day, when everything is already sent (nothing must go out).
-Memory: RSS after loading the content, and the peak; the difference is what notifying costs.
+Steps: generate N partners (bench/generate.py), make a 2048-bit DKIM key with the openssl command and
+name it in the generated site.yml, start smtp-sink on loopback, then time whole processes, each from
+its start to its exit (interpreter start-up, imports and loading the content included), alternated
+`--repeat` times so that a busy moment does not hit one row only, keeping each row's median:
+- load: start up and load the content, nothing else (what every row pays first);
+- floor: start up, load, plan, compose and serialise every message, no DKIM; no ledger, no network;
+- floor + DKIM: the same, each message signed (the floor the run is held to); `--key-bits` sizes the key;
+- send: `rewards notify --init-ledger --json` to smtp-sink with a fresh ledger, DKIM on;
+- re-plan: `rewards notify` again the same day, when everything is already sent.
+CPU is the process's and its reaped children's (the planning and composing workers), and peak MB the
+largest resident set among them (wait4's rusage).
+
+What signing costs: in one process, the first `--sample` messages composed without and with the
+signer, alternately, each timed; the medians and their difference.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,68 +39,94 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 TODAY = dt.date(2026, 11, 24)
 SINK = "/usr/sbin/smtp-sink"
+SELECTOR, DOMAIN = "bench", "rewards.example.com"
+UNSUBSCRIBE_SECRET = ("REWARDS_UNSUBSCRIBE_SECRET", "bench-secret")  # so tips carry List-Unsubscribe, signed too
 
 
-def _rss_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its reaped children (the planning and composing workers)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-def worker(kind: str, site_path: Path) -> dict[str, float]:
-    """One measurement, in this (fresh) process. Loading is not timed."""
-    import io
-
-    from notifier.compose import Composer
-    from notifier.notify import Options, notify
-    from notifier.plan import History
-    from notifier.produce import produce
+def _load(site_path: Path):  # type: ignore[no-untyped-def]
     from rewards_build.pipeline import load_all
 
     loaded = load_all(site_path, TODAY)
     if loaded.problems or loaded.content is None or loaded.config is None:
         raise SystemExit(f"generated content has problems: {loaded.problems[:3]}")
-    site, content = loaded.config, loaded.content
-    rss_loaded = _rss_kb("VmRSS")
+    return loaded.config, loaded.content
+
+
+def worker(kind: str, site_path: Path, sample: int) -> dict[str, float]:
+    """One measurement in this fresh process: what the parent times is the whole process."""
+    from notifier.compose import Composer
+    from notifier.plan import History, plan
+    from notifier.produce import produce
+    from notifier.signing import signer_from
+
+    site, content = _load(site_path)
     now = lambda: dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)  # noqa: E731
-    count, nbytes = 0, 0
-    wall, cpu = time.perf_counter(), _cpu()
-    if kind == "floor":  # the same planning and composing as the run, on the same workers
-        composer = Composer(site, content, now)
-        for prepared in produce(content, site.notifier, History(), TODAY, composer):
-            nbytes += len(prepared.data)
-            count += 1
-    else:
-        out, err = io.StringIO(), io.StringIO()
-        code = notify(site, content, Options(TODAY, json=True), now=now, stdout=out, stderr=err)
-        report = json.loads(out.getvalue())
-        count = report["sent"] if kind == "send" else report["planned"]
-        if code != 0:
-            raise SystemExit(f"notify exited {code}: {err.getvalue()[-2000:]}")
-    return {"count": count, "bytes": nbytes, "wall": time.perf_counter() - wall,
-            "cpu": _cpu() - cpu, "rss_loaded_mb": rss_loaded / 1024, "peak_mb": _rss_kb("VmHWM") / 1024}
+    if kind == "load":
+        return {"count": 0}
+    signer = signer_from(site.notifier.dkim)
+    if kind in ("floor", "floor-dkim"):  # the same planning and composing as the run, on the same workers
+        composer = Composer(site, content, now, dkim=signer if kind == "floor-dkim" else None)
+        count = sum(1 for _ in produce(content, site.notifier, History(), TODAY, composer))
+        return {"count": count}
+    # "signing": compose the first `sample` messages with and without the signer, alternately, one by one.
+    plain, signed = Composer(site, content, now), Composer(site, content, now, dkim=signer)
+    envelopes = [e for _, e in zip(range(sample), plan(content, site.notifier, History(), TODAY), strict=False)]
+    for e in envelopes[:50]:  # warm the template and header caches of both
+        plain.compose(e)
+        signed.compose(e)
+    without, with_dkim = [], []
+    for e in envelopes:
+        t0 = time.perf_counter()
+        plain.compose(e)
+        t1 = time.perf_counter()
+        signed.compose(e)
+        t2 = time.perf_counter()
+        without.append(t1 - t0)
+        with_dkim.append(t2 - t1)
+    return {"count": len(envelopes), "without_ms": 1000 * statistics.median(without),
+            "with_ms": 1000 * statistics.median(with_dkim)}
 
 
-def _measure(kind: str, site: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--worker", kind, str(site)], check=True,
-                         capture_output=True, text=True, cwd=REPO)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _timed(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Run a whole process; its wall time, CPU (with its reaped children), peak RSS and stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        env = {**os.environ, UNSUBSCRIBE_SECRET[0]: UNSUBSCRIBE_SECRET[1]}
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+            "stdout": stdout}  # type: ignore[dict-item]
+
+
+def _worker_run(kind: str, site: Path, sample: int = 0) -> dict[str, float]:
+    m = _timed([sys.executable, __file__, "--worker", kind, str(site), str(sample)], REPO)
+    return {**m, **json.loads(str(m.pop("stdout")).strip().splitlines()[-1])}
+
+
+def _notify_run(site: Path, first: bool) -> dict[str, float]:
+    """`rewards notify` as the cron line runs it (the console script the venv installs)."""
+    rewards = Path(sys.executable).parent / "rewards"
+    cmd = [str(rewards) if rewards.exists() else sys.executable, *([] if rewards.exists() else ["-m", "rewards_build"]),
+           "notify", "--site", str(site), "--today", TODAY.isoformat(), "--json", *(["--init-ledger"] if first else [])]
+    m = _timed(cmd, site.parent)
+    report = json.loads(str(m.pop("stdout")))
+    return {**m, "count": report["sent"] if first else report["planned"]}
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def _configure(site: Path, port: int, connections: int, rate: float, pipelining: bool) -> None:
+def _configure(site: Path, port: int, connections: int, rate: float, pipelining: bool, bits: int) -> None:
     text = site.read_text(encoding="utf-8")
     for key, value in (("host", "127.0.0.1"), ("port", str(port)), ("tls", "none"),
                        ("connections", str(connections)), ("pipelining", "true" if pipelining else "false"),
@@ -100,81 +134,102 @@ def _configure(site: Path, port: int, connections: int, rate: float, pipelining:
         text, found = re.subn(rf"(?m)^(\s+{key}:).*$", rf"\g<1> {value}", text, count=1)
         if not found:
             raise SystemExit(f"site.yml has no {key}: line for the benchmark to set")
+    key = site.parent / "dkim.pem"  # as docs/notifier.md says: openssl genrsa -out FILE 2048
+    subprocess.run(["openssl", "genrsa", "-out", str(key), str(bits)], check=True, capture_output=True)
+    text = text.replace("\nnotifier:\n", f"\nnotifier:\n  dkim: {{key_file: {key}, selector: {SELECTOR}, "
+                                         f"domain: {DOMAIN}}}\n", 1)
     site.write_text(text, encoding="utf-8")
+
+
+ROWS = (("load", "start-up + load only"), ("floor", "floor: + plan, compose"),
+        ("floor-dkim", "floor: + plan, compose, DKIM"), ("send", "send: rewards notify to smtp-sink"),
+        ("replan", "re-plan: rewards notify, all sent"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--partners", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--partners", type=int, nargs="+", default=[2_500])
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--rate", type=float, default=5000, help="rate_limit_per_second for the run")
     parser.add_argument("--no-pipelining", action="store_true",
                         help="smtp.pipelining: false (one command at a time, as aiosmtplib does it)")
-    parser.add_argument("--repeat", type=int, default=1, help="measure each row N times, keep the fastest")
-    parser.add_argument("--worker", nargs=2, metavar=("KIND", "SITE"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="measure each row N times; the median is shown")
+    parser.add_argument("--sample", type=int, default=1000, help="messages composed with and without signing")
+    parser.add_argument("--key-bits", type=int, default=2048, choices=[1024, 2048, 3072],
+                        help="the DKIM key's size (2048 is what docs/notifier.md recommends)")
+    parser.add_argument("--worker", nargs=3, metavar=("KIND", "SITE", "SAMPLE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
+        print(json.dumps(worker(args.worker[0], Path(args.worker[1]), int(args.worker[2]))))
         return
-    if not Path(SINK).exists():
-        raise SystemExit(f"{SINK} is missing: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix")
+    for tool in (SINK, shutil.which("openssl") or "openssl"):
+        if not Path(tool).exists():
+            raise SystemExit(f"{tool} is missing: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix openssl")
     from bench.generate import generate
 
     print("$ python bench/notify.py " + " ".join(sys.argv[1:]))
-    print(f"{args.connections} SMTP connections, PIPELINING {'off' if args.no_pipelining else 'on'}, "
-          f"rate limit {args.rate:g}/s, {os.cpu_count()} CPUs, "
-          f"load average before: {os.getloadavg()[0]:.1f}")
+    print(f"DKIM rsa-sha256 ({args.key_bits}-bit key), {args.connections} SMTP connections, PIPELINING "
+          f"{'off' if args.no_pipelining else 'on'}, rate limit {args.rate:g}/s, {os.cpu_count()} CPUs; "
+          f"uptime load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("Every row is a whole process (start-up and loading included), median of "
+          f"{args.repeat}; the machine is shared with other engineers' jobs, which slow every row alike.")
     print()
-    print(f"| {'partners':>8} | {'run':<33} | {'messages':>8} | {'wall s':>6} | {'msg/s':>6} | {'CPU ms/msg':>10} | "
-          f"{'RSS loaded MB':>13} | {'peak MB':>7} | {'notify MB':>9} |")
-    print(f"|{'-' * 9}:|{'-' * 35}|{'-' * 9}:|{'-' * 7}:|{'-' * 7}:|{'-' * 11}:|{'-' * 14}:|{'-' * 8}:|{'-' * 10}:|")
+    print(f"| {'partners':>8} | {'run':<34} | {'messages':>8} | {'wall s':>6} | {'msg/s':>6} | {'CPU s':>6} | "
+          f"{'CPU ms/msg':>10} | {'peak MB':>7} |")
+    print(f"|{'-' * 9}:|{'-' * 36}|{'-' * 9}:|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 11}:|{'-' * 8}:|")
     summaries = []
     for n in args.partners:
         with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
             site = generate(Path(tmp), n, TODAY)
             port = _free_port()
-            _configure(site, port, args.connections, args.rate, not args.no_pipelining)
+            _configure(site, port, args.connections, args.rate, not args.no_pipelining, args.key_bits)
             sink_cmd = [SINK, *(["-u", "nobody"] if os.geteuid() == 0 else []), f"127.0.0.1:{port}", "1000"]
             sink = subprocess.Popen(sink_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind, _ in ROWS}
             try:
                 time.sleep(0.3)
-                floors, sends, replans = [], [], []
-                for _ in range(args.repeat):  # alternate, so that a busy moment does not hit one row only
-                    floors.append(_measure("floor", site))
+                signing = _worker_run("signing", site, args.sample)
+                for _ in range(args.repeat):
+                    for kind in ("load", "floor", "floor-dkim"):
+                        runs[kind].append(_worker_run(kind, site))
                     shutil.rmtree(Path(tmp) / "var", ignore_errors=True)
-                    sink_cpu0 = _proc_cpu(sink.pid)
-                    sends.append(_measure("send", site))
-                    sink_cpu = _proc_cpu(sink.pid) - sink_cpu0
-                    replans.append(_measure("replan", site))
-                floor, send, replan = (min(runs, key=lambda m: m["wall"]) for runs in (floors, sends, replans))
+                    runs["send"].append(_notify_run(site, first=True))
+                    runs["replan"].append(_notify_run(site, first=False))
             finally:
                 sink.terminate()
                 sink.wait()
-        for label, m in (("floor: plan+compose+serialise", floor), ("send: notify to smtp-sink", send),
-                         ("re-plan: everything already sent", replan)):
-            _row(n, label, m)
-        summaries.append(
-            f"{n:,} partners: send over floor (wall) {100 * (send['wall'] / floor['wall'] - 1):+.0f}% "
-            f"(target <= +30%), CPU {100 * (send['cpu'] / floor['cpu'] - 1):+.0f}%; "
-            f"end to end {send['count'] / send['wall']:.0f} msg/s (target >= 500); "
-            f"re-plan {replan['wall']:.2f} s (target < 3 s); smtp-sink used {sink_cpu:.1f} s CPU")
+        rows = {kind: _median(r) for kind, r in runs.items()}
+        counts = {rows["floor"]["count"], rows["floor-dkim"]["count"], rows["send"]["count"]}
+        if len(counts) != 1:
+            raise SystemExit(f"the rows disagree on the number of messages: {counts}")
+        for kind, label in ROWS:
+            _row(n, label, rows[kind])
+        send, floor, floor_dkim, replan = rows["send"], rows["floor"], rows["floor-dkim"], rows["replan"]
+        summaries += [
+            f"{n:,} partners: end to end {send['count'] / send['wall']:.0f} msg/s (target >= 500); "
+            f"send / floor with DKIM {send['wall'] / floor_dkim['wall']:.2f}x wall (target <= 1.3x), "
+            f"{send['cpu'] / floor_dkim['cpu']:.2f}x CPU; re-plan {replan['wall']:.2f} s whole process",
+            f"{n:,} partners: DKIM signing costs {signing['with_ms'] - signing['without_ms']:.2f} ms a message "
+            f"(median compose {signing['without_ms']:.2f} ms without, {signing['with_ms']:.2f} ms with, "
+            f"{int(signing['count'])} messages, one process); the floor with DKIM is "
+            f"{floor_dkim['wall'] / floor['wall']:.2f}x the floor without",
+        ]
     print()
     for line in summaries:
         print(line)
-    print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every row alike)")
+    print(f"uptime load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def _proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def _row(n: int, label: str, m: dict[str, float]) -> None:
     count = int(m["count"])
     rate = f"{count / m['wall']:6.0f}" if count else f"{'-':>6}"
-    cpu = f"{1000 * m['cpu'] / count:10.3f}" if count else f"{'-':>10}"
-    print(f"| {n:>8,} | {label:<33} | {count:>8,} | {m['wall']:6.2f} | {rate} | {cpu} | "
-          f"{m['rss_loaded_mb']:13.0f} | {m['peak_mb']:7.0f} | {m['peak_mb'] - m['rss_loaded_mb']:9.0f} |")
+    per = f"{1000 * m['cpu'] / count:10.3f}" if count else f"{'-':>10}"
+    print(f"| {n:>8,} | {label:<34} | {count:>8,} | {m['wall']:6.2f} | {rate} | {m['cpu']:6.1f} | {per} | "
+          f"{m['peak_mb']:7.0f} |")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from notifier import unsubscribe
 from notifier.ledger import SCHEMA, Ledger
 from notifier.notify import Options, show_status
 from rewards_build.config import SiteConfig
+from rewards_build.model import Content
 
 ADA, BOB = "ada@contoso.example", "bob@contoso.example"
 BOUNCES = "bounces+{key}@rewards.example.com"
@@ -98,7 +99,7 @@ def processed(config: SiteConfig) -> int:
     return len(maildir(config).get_folder("Processed"))
 
 
-async def first_run(config: SiteConfig, data=DATA) -> None:  # noqa: ANN001 - a Content
+async def first_run(config: SiteConfig, data: Content = DATA) -> None:
     maildir(config)  # made by the MTA's delivery agent before any report comes back
     result = await run_notify(config, data, Options(TODAY))
     assert result.code == 0, result.err

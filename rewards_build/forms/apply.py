@@ -59,7 +59,7 @@ def apply_form(text: str, author: str, site_path: Path, today: dt.date, *, write
     if write:
         _replace(change.file, change.new)
     return Outcome(APPLIED, _reply_applied(submission.form.name, change, author, config.root), change.title,
-                   change.file)
+                   change.file if write else None)
 
 
 def _replace(path: Path, text: str) -> None:

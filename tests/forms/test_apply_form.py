@@ -176,4 +176,5 @@ def test_a_dry_run_writes_nothing(repo: Path) -> None:
     case = CASES["activate"]
     done = apply_form(repo, github_body(case.action, case.answers), "--dry-run")
     assert done.returncode == 0 and "+  - benefit: rewards-testimonial" in done.stdout
+    assert "wrote" not in done.stderr
     assert git(repo, "status", "--porcelain") == ""

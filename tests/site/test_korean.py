@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from markupsafe import escape
 from site_helpers import REPO, SiteCopy
 
-from rewards_build.model import Localized
+from rewards_build.model import Content, Localized
 from rewards_build.pipeline import load_all
 from rewards_build.site import i18n
 from rewards_build.site.build import build
@@ -28,7 +28,7 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 ENGLISH_ELEMENT = re.compile(r'<(?!link\b|html\b)[a-z][a-z0-9]*\b(?![^>]*\bhreflang=)[^>]*\slang="en"[^>]*>')
 
 
-def _example():
+def _example() -> Content:
     result = load_all(REPO / "site.yml", TODAY)
     assert result.content is not None, result.problems
     return result.content

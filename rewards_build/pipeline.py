@@ -21,18 +21,12 @@ from typing import Any
 
 from . import crossrules, modelbuild, schema_check, textfile
 from .config import SiteConfig, site_config_from
-from .limits import cap_per_file, markdown_problems
+from .limits import cap_per_file
 from .model import Content
-from .positions import PathPart, dotted
+from .positions import PathPart
 from .problems import Problem
+from .reading import ParseCache, available_cores, parse_file, read_file, read_partners, undisputed
 from .source import Source
-from .textfile import read_text
-from .yamlload import Loaded, parse_yaml, split_front_matter
-
-# Parsed YAML by file text, for a caller that reads the same files twice (`rewards diff` reads BASE
-# after HEAD, and most files are the same blob on both sides). Only clean parses are kept: a problem
-# names its file, and the file differs between the sides.
-ParseCache = dict[str, Loaded]
 
 # content/ layout: folder -> (kind, file suffix)
 FOLDERS = {"benefits": ("benefit", ".yml"), "partners": ("partner", ".yml"), "tips": ("tip", ".md"),
@@ -66,10 +60,10 @@ def load_all(site_path: Path, today: dt.date) -> LoadResult:
 def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
     # site.yml is where the operator points --site, so it may be a link anywhere (no repository check).
     src = Source("site", site_path.stem, site_path.name, shown_path(site_path))
-    disputed = _read(src, site_path, None, markdown=False)
+    disputed = read_file(src, site_path, None, markdown=False)
     if src.data is not None:
         src.problems.extend(schema_check.check("site", src.data, src.text, src.shown))
-        src.problems.extend(_undisputed(disputed, src.problems))
+        src.problems.extend(undisputed(disputed, src.problems))
     if src.problems or src.data is None:
         return None, cap_per_file(sorted(src.problems))
     config = site_config_from(src.data, site_path)
@@ -81,23 +75,25 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
 
 def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
                  offer_owners: Mapping[str, str] | None = None,
-                 root: Path | None = None, cache: ParseCache | None = None) -> tuple[Content | None, list[Problem]]:
+                 root: Path | None = None, cache: ParseCache | None = None,
+                 jobs: int | None = None) -> tuple[Content | None, list[Problem]]:
     """Everything in content/, or (for an incremental build) the catalog and only `partner_files`.
 
     `offer_owners` (offer id -> partner id) stands for the partners not loaded, so that the one rule
     across partners (an offer id belongs to one partner) still holds when only some are read.
     `root` is the repository (the folder of site.yml; by default the folder above content/): no content
-    file is read from outside it, even through a symbolic link. `cache`: see ParseCache.
+    file is read from outside it, even through a symbolic link. `cache`: see ParseCache. `jobs`:
+    processes reading partner files (default: every core; see reading.read_partners).
     """
     root = content_dir.parent if root is None else root
     textfile.forget_folders()  # folders may have changed since the last load (serve reloads)
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir, None if partner_files is None else set(partner_files))
     # 2. The program comes first: every other file is checked against its tiers and languages.
-    _parse(program_src, content_dir, root, cache)
+    parse_file(program_src, content_dir, root, cache)
     if program_src.data is None or program_src.problems:
         for src in sources:  # still report what each file says on its own
-            _parse(src, content_dir, root, cache)
+            parse_file(src, content_dir, root, cache)
         return None, _collect([program_src, *sources], problems)
     program = modelbuild.program_from(program_src.data, program_src.rel)
     crossrules.check_program(program_src, program)
@@ -109,7 +105,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind == "partner":
             continue
-        if not _parse(src, content_dir, root, cache)[0]:
+        if not parse_file(src, content_dir, root, cache)[0]:
             if src.kind == "benefit":
                 unread_benefits.add(src.stem)
         elif src.kind == "benefit":
@@ -128,11 +124,11 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     # 4. Partners, one at a time, so memory holds the model and not every file's text and data.
     #    A partner with problems is still modelled from what its schema accepted, so that every check
     #    that does not depend on a refused value runs in the same round.
+    #    Reading them is shared out to every core when there are many (reading.read_partners).
     owners: dict[str, str] = dict(offer_owners or {})
-    for src in sources:
-        if src.kind != "partner":
-            continue
-        valid, disputed = _parse(src, content_dir, root, cache)
+    partners = [src for src in sources if src.kind == "partner"]
+    for src, valid, disputed in read_partners(partners, content_dir, root, cache, available_cores() if jobs is None
+                                              else jobs):
         if src.data is not None:
             refused = [] if valid else schema_check.refused_paths("partner", src.data)
             refused += _paths_at(src, disputed)
@@ -150,21 +146,6 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
         return None, cap_per_file(sorted(problems))
     return replace(content, tips=tuple(sorted(tips, key=lambda t: (t.order, t.id))),
                    toolkit=tuple(sorted(toolkit, key=lambda t: (t.order, t.id)))), []
-
-
-def _parse(src: Source, content_dir: Path, root: Path, cache: ParseCache | None) -> tuple[bool, list[Problem]]:
-    """Read, parse and schema-check one file: whether it has no problem, and its disputed numbers.
-
-    A duplicate key keeps the first value and the file is still checked against its schema."""
-    disputed = _read(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"), cache=cache)
-    if src.data is None:
-        return False, []
-    src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
-    stood = _undisputed(disputed, src.problems)
-    src.problems.extend(stood)
-    if src.kind != "partner":  # partners hold no Markdown: the one kind that comes by the thousand
-        _check_markdown_fields(src)
-    return not src.problems, stood
 
 
 def _paths_at(src: Source, problems: list[Problem]) -> list[tuple[PathPart, ...]]:
@@ -185,12 +166,6 @@ def _paths_at(src: Source, problems: list[Problem]) -> list[tuple[PathPart, ...]
     if wanted:
         walk(src.data, ())
     return found
-
-
-def _undisputed(disputed: tuple[Problem, ...], problems: list[Problem]) -> list[Problem]:
-    """Values YAML 1.1 and 1.2 read as different numbers, where no other problem stands already."""
-    taken = {(p.line, p.col) for p in problems}
-    return [p for p in disputed if (p.line, p.col) not in taken]
 
 
 def _written_offer_ids(data: dict[str, Any]) -> set[str] | None:
@@ -241,33 +216,6 @@ def _accepted_partner(data: dict[str, Any], stem: str, refused: list[tuple[PathP
     return accepted, kept, frozenset(broken)
 
 
-# Markdown held in YAML values, each rendered like a page body.
-_MARKDOWN_FIELDS = ("description", "body")
-
-
-def _check_markdown_fields(src: Source) -> None:
-    fields: list[tuple[PathPart, ...]] = [(name,) for name in _MARKDOWN_FIELDS]
-    translations = src.data.get("translations")
-    if isinstance(translations, dict):
-        fields += [("translations", lang, name) for lang, value in translations.items() if isinstance(value, dict)
-                   for name in _MARKDOWN_FIELDS]
-    for path in fields:
-        value = _value_at(src.data, path)
-        if not isinstance(value, str):
-            continue
-        for offset, message in markdown_problems(value):
-            where = "" if offset == 0 else " (line {}, column {} of the text)".format(*textfile.position(value, offset))
-            src.problem(path, f"{dotted(path)}: {message}{where}")
-
-
-def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
-    for part in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(str(part))
-    return data
-
-
 def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple[Source, list[Source], list[Problem]]:
     """Every content file (or, with `partner_files`, the catalog and only those partner files)."""
     program_path = content_dir / "program.yml"
@@ -291,39 +239,6 @@ def _discover(content_dir: Path, partner_files: set[str] | None = None) -> tuple
                 continue
             sources.append(Source(kind, path.stem, f"{folder}/{path.name}", shown_path(path)))
     return program_src, sources, problems
-
-
-def _read(src: Source, path: Path, root: Path | None, *, markdown: bool,
-          cache: ParseCache | None = None) -> tuple[Problem, ...]:
-    """Read and parse one file into `src`; returns its disputed values (see yamlload.Loaded.disputed)."""
-    text, problems = read_text(path, src.shown, root)
-    if text is None:
-        src.problems.extend(problems)
-        return ()
-    src.text = text
-    if markdown:
-        parts, problems = split_front_matter(text, src.shown)
-        if parts is None:
-            src.problems.extend(problems)
-            return ()
-        src.text, src.body, src.line_offset, src.body_line = parts
-        if not parts.body.strip():
-            src.problems.append(Problem(src.shown, 1, 1, "the Markdown body after the front matter is empty"))
-        for offset, message in markdown_problems(parts.body):
-            line, col = textfile.position(parts.body, offset)
-            src.problems.append(Problem(src.shown, parts.body_line + line - 1, col, message))
-    loaded = None if cache is None else cache.get(src.text)
-    if loaded is None:
-        loaded = parse_yaml(src.text, src.shown, src.line_offset)
-        if cache is not None and not loaded.problems and not loaded.disputed:
-            cache[src.text] = loaded
-    src.data = loaded.data
-    src.problems.extend(loaded.problems)
-    if src.data is not None and not isinstance(src.data, dict):
-        src.problems.append(Problem(src.shown, 1 + src.line_offset, 1, f"expected a mapping of keys to values at the "
-                                                                        f"top level, found {type(src.data).__name__}"))
-        src.data = None
-    return loaded.disputed
 
 
 def _collect(sources: list[Source], extra: list[Problem]) -> list[Problem]:

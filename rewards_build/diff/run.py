@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from notifier.plan import History
 
-from ..pipeline import ParseCache
+from ..reading import ParseCache
 from . import git
 from .compare import Diff, compare
 from .sides import Side, load_side, read_side, snapshot_side

@@ -18,8 +18,9 @@ from notifier.plan import History
 
 from ..config import SiteConfig
 from ..model import Content
-from ..pipeline import ParseCache, load_config, load_content
+from ..pipeline import load_config, load_content
 from ..problems import Problem
+from ..reading import ParseCache
 from .snapshot import Catalog, PartnerSnapshot, catalog, snapshots
 
 

@@ -236,7 +236,7 @@ def _alert_actions(site: Site, edits: Edits, e: Escalation, button: wording.Butt
         if offer.owner.status is OwnerStatus.ACTIVE:  # find-owner: the owner may have left since
             actions.append(edits.action(f.gettext("Record that the owner left"),
                                         snippets.owner_left(index, None if site.config.public
-                                                            else offer.owner.name), offer.name))
+                                                            else offer.owner.name, offer.id), offer.name))
         else:  # open-ticket: an owner found brings it down to finding them
             actions.append(edits.action(f.gettext("Record the offer owner"),
                                         snippets.record_owner(index, edits.domain), offer.name))

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .. import rules
+from ..forms import links
 from ..model import Category, Delivery, Partner
 from ..rules import Attention, BenefitState, BenefitStatus, LockReason, PartnerStanding
 from . import labels, snippets, urls
@@ -48,12 +49,14 @@ class Edits:
     def action(self, label: str, snippet: snippets.Snippet, offer: str = "", team: bool = False,
                form: str | None = None) -> Action:
         p, f = self.partner, self.f
+        request = links.for_snippet(self.site.config.edit_url, p.id, snippet)
         return Action(label, snippet=SnippetView(
             snippet.kind.value, snippet.mode.value, snippet.target, snippet.where(f.gettext, p.source, offer),
             snippet.text, self.site.config.edit_link(p.source),
             f.gettext("Open %(file)s in the editor") % {"file": p.source},
             f.gettext("For the rewards team") if team else "",
-            Link(f.gettext("Request form"), form) if form else None))
+            Link(f.gettext("Request form"), form) if form else None,
+            Link(f.gettext("Ask with a form (no YAML)"), request) if request else None))
 
     def howto(self, label: str, section: str) -> Action:
         return Action(label, self.link.to(urls.HOW_TO) + "#" + section)

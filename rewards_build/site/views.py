@@ -68,6 +68,7 @@ class SnippetView:
     edit_label: str
     who: str = ""  # "For the rewards team", when the keys are the team's
     form: Link | None = None  # a request form the benefit has, besides the file
+    request: Link | None = None  # the issue form that asks for the same edit, filled in (forms/links.py)
 
 
 @dataclass(frozen=True, slots=True)

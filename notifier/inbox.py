@@ -113,7 +113,8 @@ class ImapSource:
             typ, data = self.imap.select(_quote(config.folder))
             if typ != "OK":
                 raise InboxError(f"cannot open the bounce inbox {self.name}: {_words(data)}")
-            self.move = "MOVE" in self.imap.capabilities
+            typ, caps = self.imap.capability()  # after login: servers announce MOVE only then
+            self.move = typ == "OK" and b"MOVE" in _first(caps).upper().split()
         except (OSError, imaplib.IMAP4.error) as exc:
             self.imap.shutdown()
             raise InboxError(f"cannot read the bounce inbox {self.name}: {exc}") from exc

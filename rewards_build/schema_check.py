@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -99,6 +100,10 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
     else:
         yield error
 
+
+# Bidirectional embeddings, overrides and isolates ("Trojan Source", CVE-2021-42574): refused by the
+# one-line text types of common.schema.json, which list the same ranges.
+_BIDI_CONTROLS = frozenset([*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))])
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "array": "a list", "object": "a mapping of keys to values", "null": "nothing"}
@@ -191,6 +196,11 @@ def _explain(error: jsonschema.ValidationError, loc: Locator, shown: str) -> lis
         if control is not None and "control" in schema.get("x-expected", ""):
             return at_value(f"{where}: contains the control character U+{ord(control):04X}; expected "
                             f"{_allowed_words(schema)}")
+        bidi = next((c for c in value if c in _BIDI_CONTROLS), None)
+        if bidi is not None and "control" in schema.get("x-expected", ""):
+            return at_value(f"{where}: contains U+{ord(bidi):04X} ({unicodedata.name(bidi)}), an invisible "
+                            "control that changes the order in which the text around it is shown, so a name can "
+                            "read differently from what it is (in a subject line, on the site); remove it")
         return at_value(f"{where}: found {_found(value)}; expected {_allowed_words(schema)}")
     if kind in ("minLength", "maxLength") and isinstance(value, str):
         if kind == "minLength" and not value:

@@ -29,24 +29,23 @@ def replace(old: str, new: str, path: str = ACME) -> Callable[[Path], None]:
 
 QUOTED = f'"{INJECTION}"'
 # Every field whose text reaches a header: the partner's and offers' names (subjects), contacts' names (To),
-# benefit and tip titles in every language (subjects).
-HEADER_BOUND = [
-    ("partner name", replace("name: Acme Software", f"name: {QUOTED}"), f"{ACME}:2:7: name: {ENCODED}"),
-    ("offer name", replace("name: Acme App", f"name: {QUOTED}"), f"{ACME}:7:11: offers[0].name: {ENCODED}"),
-    ("contact name", replace("name: Bo Contact", f"name: {QUOTED}"),
-     f"{ACME}:20:11: marketing_contacts[0].name: {ENCODED}"),
-    ("benefit title", replace("title: Marketplace blog feature", f"title: {QUOTED}", "content/benefits/blog-feature.yml"),
-     f"content/benefits/blog-feature.yml:2:8: title: {ENCODED}"),
-    ("benefit title in Korean", replace("ko: {title: 마케팅 툴킷}", f"ko: {{title: {QUOTED}}}",
-                                        "content/benefits/toolkit.yml"),
-     f"content/benefits/toolkit.yml:8:15: translations.ko.title: {ENCODED}"),
-    ("tip title", replace("title: Put your core value in the offer name", f"title: {QUOTED}",
-                          "content/tips/offer-name.md"),
-     f"content/tips/offer-name.md:2:8: title: {ENCODED}"),
-    ("tip title in Korean", replace("order: 1\n", f"order: 1\ntranslations:\n  ko: {{title: {QUOTED}, body: 본문}}\n",
-                                    "content/tips/offer-name.md"),
-     f"content/tips/offer-name.md:6:15: translations.ko.title: {ENCODED}"),
+# benefit and tip titles in every language (subjects). (what, file, text in the fixture, its change with
+# {value} for the hostile text, where the problem is reported, the field's path).
+FIELDS = [
+    ("partner name", ACME, "name: Acme Software", "name: {value}", "2:7", "name"),
+    ("offer name", ACME, "name: Acme App", "name: {value}", "7:11", "offers[0].name"),
+    ("contact name", ACME, "name: Bo Contact", "name: {value}", "20:11", "marketing_contacts[0].name"),
+    ("benefit title", "content/benefits/blog-feature.yml", "title: Marketplace blog feature", "title: {value}",
+     "2:8", "title"),
+    ("benefit title in Korean", "content/benefits/toolkit.yml", "ko: {title: 마케팅 툴킷}", "ko: {{title: {value}}}",
+     "8:15", "translations.ko.title"),
+    ("tip title", "content/tips/offer-name.md", "title: Put your core value in the offer name", "title: {value}",
+     "2:8", "title"),
+    ("tip title in Korean", "content/tips/offer-name.md", "order: 1\n",
+     "order: 1\ntranslations:\n  ko: {{title: {value}, body: 본문}}\n", "6:15", "translations.ko.title"),
 ]
+HEADER_BOUND = [(what, replace(old, new.format(value=QUOTED), path), f"{path}:{at}: {field}: {ENCODED}")
+                for what, path, old, new, at, field in FIELDS]
 
 ADDRESSES = [
     ("leading dot", replace("email: bo@acme.test", "email: .bo@acme.test"),
@@ -97,3 +96,19 @@ def test_a_display_name_in_site_yml_is_refused_too(mini: Path) -> None:
     assert [str(p) for p in result.problems] == [
         f"site.yml:7:18: notifier.sender.name: found the text '{INJECTION}'; expected one line of text without "
         "control characters or '=?' (it goes into an email header, where '=?' starts an encoded word)"]
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Acme[RLO]exe.ppa" shows as "Acmeapp.exe"
+BIDI = ("contains U+202E (RIGHT-TO-LEFT OVERRIDE), an invisible control that changes the order in which the text "
+        "around it is shown, so a name can read differently from what it is (in a subject line, on the site); "
+        "remove it")
+
+
+@pytest.mark.parametrize(("path", "old", "new", "at", "field"), [f[1:] for f in FIELDS] + [
+    ("content/program.yml", "name: Publisher", "name: {value}", "3:27", "tiers[0].name")],
+    ids=[f[0] for f in FIELDS] + ["tier name"])
+def test_text_that_would_show_reordered_is_refused_in_every_field_of_its_kind(
+        mini: Path, path: str, old: str, new: str, at: str, field: str) -> None:
+    replace(old, new.format(value=f'"Acme{RLO}exe.ppa"'), path)(mini)
+    result = load_all(Path("site.yml"), TODAY)
+    assert [str(p) for p in result.problems] == [f"{path}:{at}: {field}: {BIDI}"]

@@ -70,6 +70,8 @@ def for_snippet(edit_url: str, partner_id: str, snippet: snippets.Snippet) -> st
     action = FORM_OF.get(snippet.kind)
     if repository is None or action is None:
         return None
-    values = [("partner", partner_id), *((k, v) for k, v in snippet.prefill if k in PREFILLED[action])]
-    title = " ".join(["[Rewards]", snippet.kind.value.replace("-", " "), *(v for _, v in values)])
+    ids = dict(snippet.prefill)
+    values = [("partner", partner_id),
+              *((k, ids[k]) for k in ("offer", "benefit") if k in ids and k in PREFILLED[action])]
+    title = f"[Rewards] {snippet.kind.value.replace('-', ' ')}: {' / '.join(v for _, v in values)}"
     return form_url(repository, action, values, title)

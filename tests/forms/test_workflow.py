@@ -40,7 +40,7 @@ def test_the_workflow_passes_githubs_workflow_schema() -> None:
 def test_the_workflow_runs_on_our_label_and_never_pastes_the_issue_into_a_command() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     assert f"contains(github.event.issue.labels.*.name, '{LABEL}')" in text
-    assert "types: [opened, edited]" in text
+    assert "types: [opened, edited, labeled]" in text
     # The body and title are untrusted: an expression in a `run:` line would be pasted into the shell.
     assert not re.search(r"issue\.(body|title|user)", text)
     for script in set(re.findall(r"\.github/scripts/([\w-]+\.sh)", text)):

@@ -84,6 +84,16 @@ def test_bad_today_is_the_same_usage_error_for_every_command(command: str) -> No
         f"rewards {command}: error: argument --today: expected a date YYYY-MM-DD, found '24/11/2026'")
 
 
+@pytest.mark.parametrize("day", ["20261124", "2026-W48-2", "2026-11-24T00:00", " 2026-11-24", "2026-11-4",
+                                 "２０２６-11-24"])
+def test_only_the_documented_form_of_today_is_taken(day: str) -> None:
+    # Python's date parser takes several of these as some day; a cron line should say the day it means.
+    run = rewards("validate", "--today", day)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == (
+        f"rewards validate: error: argument --today: expected a date YYYY-MM-DD, found {day!r}")
+
+
 def test_report_shows_tier_unlocked_benefits_and_escalations() -> None:
     run = rewards("report", "--today", "2026-11-24")
     assert run.returncode == 0, run.stderr

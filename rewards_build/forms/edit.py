@@ -32,7 +32,6 @@ from ..model import Content, Partner
 from ..pipeline import shown_path
 from ..positions import PathPart
 from ..problems import clip
-from ..rules import BenefitState
 from ..site import labels, snippets
 from ..textfile import read_text
 from .body import Refusal, Submission
@@ -142,8 +141,8 @@ def _assign_contact(sub: Submission, data: CommentedMap, content: Content, partn
     return {key: (*at, key) for key in ("name", "email", "phone", "language")}, title
 
 
-_TAKEN = {BenefitState.AWAITING_CONTACT, BenefitState.ACTIVATED, BenefitState.CONTACTED, BenefitState.COMPLETED,
-          BenefitState.EXPIRED, BenefitState.REVOKED, BenefitState.OPTED_OUT}
+# Nothing to ask for: the rules' own grouping (what the page lists as in progress, or closed).
+_TAKEN = {rules.Attention.IN_PROGRESS, rules.Attention.CLOSED}
 
 
 def _state_refusal(sub: Submission, content: Content, partner: Partner, today: dt.date) -> list[Refusal]:
@@ -153,7 +152,9 @@ def _state_refusal(sub: Submission, content: Content, partner: Partner, today: d
     standing = rules.assess(content, partner, today)
     for group in standing.offers:
         for status in group.statuses:
-            if group.offer.id == offer and status.benefit.id == benefit and status.state in _TAKEN:
+            # No escalation flags: an overdue contact still counts as in progress here, not as "needs action".
+            if group.offer.id == offer and status.benefit.id == benefit \
+                    and rules.attention(status, frozenset()) in _TAKEN:
                 return [Refusal(sub.form.field("benefit").label,
                                 f"{benefit} on {offer} is {labels.STATES[status.state].lower()} already; nothing "
                                 "to ask for")]

@@ -212,7 +212,10 @@ def forms(content: Content) -> tuple[Form, ...]:
              f"come). {_REVIEW}",
              (PARTNER, Field("scope", "Opt out of", "What stops.", options=SCOPES),
               _offer(False, "For one offer or one benefit: the offer's id."),
-              _benefit("Benefit ID", every, required=False, lead="For one benefit: the benefit's id. "),
+              # No page fills this one in (the opt-out button is for the whole program), so it can be a
+              # dropdown: the catalog's benefits, by title and id.
+              Field("benefit", "Benefit", "For one benefit: which.", required=False,
+                    options=tuple(_choice(b.title, b.id) for b in benefits)),
               Field("contact", "Contact's email", "For tips to one contact: that contact's email.", required=False),
               _note("Reason", "Why, if you wish to say."))),
         Form(Action.RECORD_CALL, "Record the rewards team's contact (team)",

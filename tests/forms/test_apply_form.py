@@ -62,6 +62,12 @@ CASES = {
         "She will activate after the October release.\n",
         'She will activate after the October release.\nopt_outs:\n  - date: 2026-11-24\n'
         '    note: "Paused: reorganising marketing"\n'),
+    "opt-out-benefit": Case(Action.OPT_OUT, {
+        "partner": "fabrikam-contact-assigned", "scope": "One benefit of one offer",
+        "offer": "fabrikam-backup-vault-trial", "benefit": "Marketplace marketing toolkit (marketing-toolkit)"},
+        "She will activate after the October release.\n",
+        "She will activate after the October release.\nopt_outs:\n  - date: 2026-11-24\n"
+        "    offer: fabrikam-backup-vault-trial\n    benefit: marketing-toolkit\n"),
     "opt-out-tips": Case(Action.OPT_OUT, {
         "partner": "wingtip-owner-left", "scope": "Best-practice tips to one marketing contact",
         "contact": "joni.sherman@wingtip.example"},
@@ -132,6 +138,10 @@ def test_a_submitted_form_changes_those_lines_of_that_file_and_nothing_else(repo
         assert {e.kind for e in after.escalations} == {EscalationKind.OPEN_TICKET}
     elif name == "opt-out":
         assert not before.opted_out and after.opted_out and after.escalations == ()
+    elif name == "opt-out-benefit":
+        assert _state(before, a["offer"], "marketing-toolkit") is BenefitState.AVAILABLE
+        assert _state(after, a["offer"], "marketing-toolkit") is BenefitState.OPTED_OUT
+        assert not after.opted_out
     elif name == "opt-out-tips":
         assert rules.gets_tips(before.partner, before.partner.contacts[0])
         assert not rules.gets_tips(after.partner, after.partner.contacts[0])

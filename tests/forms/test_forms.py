@@ -93,6 +93,8 @@ def test_choices_come_from_the_schema_and_the_program() -> None:
     sales = _field(Action.ACTIVATE, "benefit")["attributes"]["description"]
     for benefit in content.benefits.values():
         assert (f"`{benefit.id}`" in sales) is (benefit.category is Category.SALES_MARKETING), benefit.id
+    opt_out = _field(Action.OPT_OUT, "benefit")["attributes"]["options"]
+    assert [o.rsplit("(", 1)[1].rstrip(")") for o in opt_out] == list(content.benefits)
 
 
 def test_every_answer_is_one_line() -> None:

@@ -7,9 +7,10 @@ and from the program's data (benefit ids, languages), so a form cannot offer wha
 
 Fields the site prefills (partner, offer, benefit) are `input`s: GitHub prefills an issue form's inputs
 and textareas from query parameters named after their ids, while a prefilled dropdown makes it fall back
-to a blank issue. So benefit ids are listed in the field's description, and `apply-form` refuses any
-other. No field is a textarea: every value lands in a one-line YAML value, and a one-line input cannot
-smuggle a `### Label` heading into the body GitHub renders.
+to a blank issue. So where a page fills the benefit in, its ids are listed in the field's description
+(and `apply-form` refuses any other); where none does (opting out of one benefit), it is a dropdown.
+No field is a textarea: every value lands in a one-line YAML value, and a one-line input cannot smuggle
+a `### Label` heading into the body GitHub renders.
 """
 
 from __future__ import annotations

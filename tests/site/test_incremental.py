@@ -43,7 +43,8 @@ def test_one_partner_change_rerenders_only_its_pages_and_indexes_and_equals_a_cl
     result, log = copy.build(incremental)
     assert result.exit_code == 0 and result.mode == "partial", log
     changed = {"partners/adatum-awaiting-contact/index.html", "ko/partners/adatum-awaiting-contact/index.html",
-               "api/partners/adatum-awaiting-contact.json", "partners/index.html", "ko/partners/index.html"}
+               "api/partners/adatum-awaiting-contact.json", "partners/index.html", "ko/partners/index.html",
+               "partners/adatum-awaiting-contact/feed.xml", "ko/partners/adatum-awaiting-contact/feed.xml"}
     assert result.written == len(changed)
 
     clean = tmp_path / "c"

@@ -197,3 +197,65 @@ def test_content_with_xss_payloads_runs_no_script(browser, tmp_path: Path) -> No
         assert page.locator("h1").inner_text() == "<img src=x onerror=alert(5)><script>alert(6)</script>Evil"
     context.close()
     assert dialogs == []
+
+
+def _group_titles(page, table: str) -> list[tuple[str, list[str]]]:
+    """Each group of an offer's benefits, in page order: its caption and its rows' titles."""
+    return page.locator(f"{table} table.benefits").evaluate_all(
+        "(tables) => tables.map((t) => [t.caption.textContent.trim(),"
+        " [...t.tBodies[0].rows].map((r) => r.cells[0].textContent.trim())])")
+
+
+def test_a_partners_benefits_lead_with_what_needs_action_sorted_by_title_with_locked_rows_folded(
+        page, base_url: str) -> None:
+    page.goto(base_url + "partners/adatum-awaiting-contact/#sales-marketing")
+    groups = _group_titles(page, "#sales-adatum-identity-guard")
+    captions = [caption for caption, _ in groups]
+    assert captions[0] == "Needs action (1)" and captions[-1].startswith("Locked (")
+    assert [c.split(" (")[0] for c in captions] == ["Needs action", "Available", "Done or closed", "Locked"]
+    assert groups[0][1] == ["Marketplace blog feature"]  # the activation the rewards team is overdue on
+    for caption, titles in groups:
+        assert titles == sorted(titles, key=str.casefold), caption
+    # "In-depth customer review" sorts under I, where a reader looks for it, not as customer-review.
+    locked_titles = groups[-1][1]
+    assert "In-depth customer review" in locked_titles
+    assert locked_titles.index("In-depth customer review") > locked_titles.index("Customer success story")
+    # Locked rows are folded away, each with its reason once opened.
+    locked = page.locator("#sales-adatum-identity-guard details.rows-locked")
+    assert not locked.locator("table").is_visible()
+    locked.locator("summary").click()
+    row = locked.locator("tr", has_text="In-depth customer review")
+    assert "Locked: needs the $50K tier" in row.inner_text()
+    assert page.locator(".as-of time").get_attribute("datetime") == "2026-11-24"
+    assert page.locator(".as-of").inner_text() == "As of Nov 24, 2026"
+
+
+def test_korean_pages_sort_benefits_by_their_korean_titles(page, base_url: str) -> None:
+    page.goto(base_url + "ko/partners/adatum-awaiting-contact/#sales-marketing")
+    for caption, titles in _group_titles(page, "#sales-adatum-identity-guard"):
+        assert titles == sorted(titles, key=str.casefold), caption
+    available = dict(_group_titles(page, "#sales-adatum-identity-guard"))
+    titles = next(t for c, t in available.items() if c.startswith("사용 가능"))
+    assert "카테고리 추천 노출" in titles  # Featured category placement, placed by its Korean title
+    assert page.locator(".as-of").inner_text() == "2026. 11. 24. 기준"
+
+
+def test_the_overview_shows_the_growth_stage_and_what_moves_the_partner_on(page, base_url: str) -> None:
+    page.goto(base_url + "partners/proseware-top-tier/")
+    current = page.locator(".stages li[aria-current=step]")
+    assert current.count() == 1 and current.inner_text() == "Scale: close deals and grow"
+    page.goto(base_url + "partners/trey-list-only/")
+    assert page.locator(".stages li[aria-current=step]").inner_text() == "Awareness: win your first customers"
+    tier = page.locator("#overview .tier").inner_text()
+    assert "only a transact offer has" in tier and "A transact offer would unlock: " in tier
+    assert "more to reach" not in tier and "Azure sponsorship" not in tier  # no goal a list offer cannot reach
+    assert "What's new blog mention" in tier
+
+
+def test_sponsorship_amounts_are_shown_once_for_the_company_not_on_each_offers_row(page, base_url: str) -> None:
+    page.goto(base_url + "partners/proseware-top-tier/#technical")
+    panel = page.locator("#technical")
+    assert panel.locator("table.benefits").count() > 2  # several offers, each with sponsorship rows
+    assert "$300,000" not in "".join(panel.locator("table.benefits").all_inner_texts())
+    assert panel.inner_text().count("$300,000") == 1
+    assert "one amount for the company, shared by all its offers" in panel.inner_text()

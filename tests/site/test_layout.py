@@ -4,7 +4,7 @@ colour schemes, an address naming a tab keeps the partner's alerts in view, prin
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +16,12 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium package is not installed", allow_module_level=True)
 
 PHONE = {"width": 390, "height": 844}
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+# One page of every type (a partner page once per tab, and in Korean), for the layout-shift test.
+PAGE_TYPES = ["", "benefits/", f"benefits/{sorted(CONTENT.glob('benefits/*.yml'))[0].stem}/", "partners/",
+              "partners/adatum-awaiting-contact/", "partners/adatum-awaiting-contact/#sales-marketing",
+              "partners/adatum-awaiting-contact/#technical", "ko/partners/northwind-no-contact/#sales-marketing",
+              "tips/", "toolkit/", f"toolkit/{sorted(CONTENT.glob('toolkit/*.md'))[0].stem}/", "how-to/", "404.html"]
 TABS = ("overview", "sales-marketing", "technical")
 # Every element whose colour says something: tier alerts, benefit states, offer and request statuses,
 # and the buttons that act on them.
@@ -40,21 +46,23 @@ def partner_ids(built_site: Path) -> list[str]:
     return sorted(p.stem for p in (built_site / "api/partners").glob("*.json"))
 
 
-def page_paths(built_site: Path) -> list[str]:
-    """One page of every kind, in both languages; a partner page once per tab."""
-    benefit = json.loads((built_site / "api/catalog.json").read_text())["benefits"][0]["id"]
-    toolkit = sorted(p.parent.name for p in (built_site / "toolkit").glob("*/index.html"))[0]
-    paths = ["", "benefits/", f"benefits/{benefit}/", "partners/", "toolkit/", f"toolkit/{toolkit}/",
-             "tips/", "how-to/", "404.html"]
-    paths += [f"partners/{pid}/#{tab}" for pid in partner_ids(built_site) for tab in TABS]
-    return paths + ["ko/" + p for p in paths]
+def every_page(built_site: Path) -> list[str]:
+    """Every HTML page the build wrote, in both languages; a partner page once per tab."""
+    paths = []
+    for file in sorted(built_site.rglob("*.html")):
+        path = file.relative_to(built_site).as_posix().removesuffix("index.html")
+        partner = re.search(r"(^|/)partners/[^/]+/$", path)
+        paths += [f"{path}#{tab}" for tab in TABS] if partner else [path]
+    return paths
 
 
 def test_no_page_is_wider_than_a_390_px_phone(browser, built_site: Path, base_url: str) -> None:
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
     page = context.new_page()
     too_wide = {}
-    for path in page_paths(built_site):
+    paths = every_page(built_site)
+    assert len(paths) > 100
+    for path in paths:
         page.goto(base_url + path)
         page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -82,8 +90,7 @@ def test_benefit_rows_are_cards_on_a_phone_with_their_buttons_on_screen(browser,
     context.close()
 
 
-@pytest.mark.parametrize("path", ["partners/adatum-awaiting-contact/", "partners/adatum-awaiting-contact/#technical",
-                                  "benefits/", "partners/"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
 def test_nothing_moves_while_the_page_loads_even_when_the_script_is_slow(browser, base_url: str, path: str,
                                                                         viewport: dict) -> None:
@@ -155,6 +162,13 @@ def test_printing_a_partner_page_prints_every_panel_without_navigation_or_filter
         assert page.locator(f"#{panel} > h2").first.is_visible(), panel  # each printed panel keeps its title
     assert not page.get_by_role("navigation", name="Main").is_visible()
     assert not page.locator(".tablist").is_visible()
+    if javascript:  # folded rows (locked benefits) open for printing, and fold again after
+        locked = page.locator("details.rows-locked table").first
+        assert not locked.is_visible()
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert locked.is_visible()
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert not locked.is_visible()
     page.goto(base_url + "partners/")
     page.emulate_media(media="print")
     assert not page.locator("form.filters").is_visible()

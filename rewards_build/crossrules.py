@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import phonenumbers
 
@@ -113,36 +113,56 @@ def _check_translations(src: Source, base: Path, translations: Iterable[str], pr
                                                        f"languages ({', '.join(program.languages)})", at_key=True)
 
 
-def check_benefit(src: Source, benefit: Benefit, program: Program) -> None:
-    tier_ids = {t.id for t in program.tiers}
-    if benefit.id != src.stem:
-        src.problem(("id",), f"id: '{benefit.id}' must equal the file name '{src.stem}'")
-    if "unlock_tier" in src.data:
-        if benefit.unlock_tier not in tier_ids:
-            src.problem(("unlock_tier",), f"unlock_tier: no tier '{benefit.unlock_tier}' in program.yml; tiers: "
+# Where the schema refused a file's values (schema_check.refused_paths): the checks reading them wait.
+Refused = Collection[tuple[str | int, ...]]
+
+
+def check_benefit(src: Source, program: Program, refused: Refused = ()) -> None:
+    """A benefit file against the program. It reads the file's values, not the model, so that a file
+    the schema refused in part (`refused`: schema_check.refused_paths) still gets every check whose
+    values were accepted, in the same round."""
+    data, tier_ids = src.data, {t.id for t in program.tiers}
+    if _intact(data, refused, "id") and data["id"] != src.stem:
+        src.problem(("id",), f"id: '{data['id']}' must equal the file name '{src.stem}'")
+    if _intact(data, refused, "unlock_tier"):
+        if data["unlock_tier"] not in tier_ids:
+            src.problem(("unlock_tier",), f"unlock_tier: no tier '{data['unlock_tier']}' in program.yml; tiers: "
                                           f"{', '.join(t.id for t in program.tiers)}")
-        elif "transact" not in src.data["listing_types"]:
+        elif _intact(data, refused, "listing_types") and "transact" not in data["listing_types"]:
             src.problem(("unlock_tier",), "unlock_tier: only transact benefits unlock by tier; list and trial "
                                           "benefits unlock when the offer goes live")
-    if benefit.quantity is not None:
-        for tier_id, _amount in benefit.quantity.by_tier:
+    if _intact(data, refused, "quantity"):
+        for tier_id in data["quantity"]["by_tier"]:
             if tier_id not in tier_ids:
                 src.problem(("quantity", "by_tier", tier_id), f"quantity.by_tier: no tier '{tier_id}' in program.yml",
                             at_key=True)
-    _check_titles(src)
-    if benefit.delivery.value == "request-form" and not benefit.request_form_url:
+    _check_titles(src, refused)
+    if _intact(data, refused, "delivery") and data["delivery"] == "request-form" and "request_form_url" not in data:
         src.problem(("delivery",), "delivery: a benefit asked for with a request form needs a request_form_url")
-    _check_translations(src, (), benefit.translations, program)
+    _check_languages(src, program, refused)
 
 
-def check_tip(src: Source, tiers: Iterable[str], translations: Iterable[str], program: Program) -> None:
-    _check_titles(src)
+def check_tip(src: Source, program: Program, refused: Refused = ()) -> None:
+    """A tip's or toolkit page's front matter against the program (see check_benefit for `refused`)."""
+    _check_titles(src, refused)
     tier_ids = {t.id for t in program.tiers}
-    for i, tier_id in enumerate(src.data.get("tiers", ())):
-        if tier_id not in tier_ids:
+    tiers = src.data.get("tiers") if ("tiers",) not in refused else None
+    for i, tier_id in enumerate(tiers if isinstance(tiers, list) else ()):
+        if ("tiers", i) not in refused and tier_id not in tier_ids:
             src.problem(("tiers", i), f"tiers[{i}]: no tier '{tier_id}' in program.yml; tiers: "
                                       f"{', '.join(t.id for t in program.tiers)}")
-    _check_translations(src, (), translations, program)
+    _check_languages(src, program, refused)
+
+
+def _intact(data: dict[str, Any], refused: Refused, key: str) -> bool:
+    """The file gives `key` and the schema accepted all of its value."""
+    return key in data and not any(path[:1] == (key,) for path in refused)
+
+
+def _check_languages(src: Source, program: Program, refused: Refused) -> None:
+    translations = src.data.get("translations")
+    if isinstance(translations, dict) and ("translations",) not in refused:  # else its keys are the problem
+        _check_translations(src, (), translations, program)
 
 
 def check_partner(src: Source, partner: Partner, content: Content, today: dt.date,
@@ -268,13 +288,16 @@ def _check_address(src: Source, path: Path, addr_spec: str) -> None:
         src.problem(path, f"{_name(path)}: {addr_spec} {problem}")
 
 
-def _check_titles(src: Source) -> None:
-    """A benefit's or tip's title, in every language, reaches mail subjects."""
-    _check_header_text(src, ("title",), src.data.get("title"))
+def _check_titles(src: Source, refused: Refused = ()) -> None:
+    """A benefit's or tip's title, in every language, reaches mail subjects (a title the schema refused
+    has its problem already)."""
+    if isinstance(src.data.get("title"), str) and ("title",) not in refused:
+        _check_header_text(src, ("title",), src.data["title"])
     translations = src.data.get("translations")
     for lang, words in (translations.items() if isinstance(translations, dict) else ()):
-        if isinstance(words, dict) and isinstance(words.get("title"), str):
-            _check_header_text(src, ("translations", lang, "title"), words["title"])
+        path = ("translations", lang, "title")
+        if isinstance(words, dict) and isinstance(words.get("title"), str) and path not in refused:
+            _check_header_text(src, path, words["title"])
 
 
 def _phone_problem(text: str) -> str | None:

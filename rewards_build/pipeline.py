@@ -105,21 +105,20 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind == "partner":
             continue
-        if not parse_file(src, content_dir, root, cache)[0]:
+        valid = parse_file(src, content_dir, root, cache)[0]
+        if src.data is not None:  # refused in part: the checks whose values were accepted run all the same
+            refused = () if valid else schema_check.refused_paths(src.kind, src.data)
+            (crossrules.check_benefit if src.kind == "benefit" else crossrules.check_tip)(src, program, refused)
+        if not valid:
             if src.kind == "benefit":
                 unread_benefits.add(src.stem)
         elif src.kind == "benefit":
             benefit = modelbuild.benefit_from(src.data, src.rel, program)
-            crossrules.check_benefit(src, benefit, program)
             content.benefits[benefit.id] = benefit
         elif src.kind == "tip":
-            tip = modelbuild.tip_from(src.data, src.body, src.stem, src.rel)
-            crossrules.check_tip(src, tip.tiers, tip.translations, program)
-            tips.append(tip)
+            tips.append(modelbuild.tip_from(src.data, src.body, src.stem, src.rel))
         else:
-            page = modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel)
-            crossrules.check_tip(src, (), page.translations, program)
-            toolkit.append(page)
+            toolkit.append(modelbuild.toolkit_from(src.data, src.body, src.stem, src.rel))
         problems.extend(src.problems)
     # 4. Partners, one at a time, so memory holds the model and not every file's text and data.
     #    A partner with problems is still modelled from what its schema accepted, so that every check

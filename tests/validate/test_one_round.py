@@ -77,3 +77,47 @@ def test_a_reference_to_a_benefit_whose_file_is_broken_waits(mini: Path) -> None
     (mini / "content/benefits/blog-feature.yml").write_text("id: blog-feature\n", encoding="utf-8")
     problems = [p for p in break_acme(mini) if p.startswith(ACME)]
     assert problems == []
+
+
+def edit(root: Path, path: str, *changes: tuple[str, str]) -> None:
+    target = root / path
+    text = target.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    target.write_text(text, encoding="utf-8")
+
+
+def test_a_benefit_the_schema_refuses_in_part_still_gets_its_reference_checks(mini: Path) -> None:
+    edit(mini, "content/benefits/sponsorship.yml", ("category: technical", "category: technicl"),
+         ("unlock_tier: t500", "unlock_tier: t9"), ("by_tier: {t500: 2000,", "by_tier: {t5: 2000,"))
+    problems = [str(p) for p in load_all(Path("site.yml"), TODAY).problems]
+    assert problems == [
+        "content/benefits/sponsorship.yml:3:11: category: found the text 'technicl'; allowed: sales-marketing, "
+        "technical; did you mean 'technical'?",
+        "content/benefits/sponsorship.yml:5:14: unlock_tier: no tier 't9' in program.yml; tiers: publisher, t500, t25k",
+        "content/benefits/sponsorship.yml:9:13: quantity.by_tier: no tier 't5' in program.yml",
+    ]
+
+
+def test_a_refused_value_is_told_once_and_the_checks_that_read_it_wait(mini: Path) -> None:
+    # The schema refuses the title ('=?'); the mail check of the same title must not say it again, and
+    # an unlock tier on a benefit whose listing types were refused cannot be judged against them.
+    edit(mini, "content/benefits/sponsorship.yml", ("title: Azure sponsorship", 'title: "Azure =?sponsorship"'),
+         ("listing_types: [transact]", "listing_types: [transactt]"))
+    problems = [str(p) for p in load_all(Path("site.yml"), TODAY).problems]
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("content/benefits/sponsorship.yml:2:8: title: ")
+    assert problems[1].startswith("content/benefits/sponsorship.yml:4:17: listing_types[0]: found the text 'transactt'")
+
+
+def test_a_tip_and_a_toolkit_page_refused_in_part_still_get_their_program_checks(mini: Path) -> None:
+    edit(mini, "content/tips/offer-name.md", ("order: 1", "order: first\ntiers: [t500, t9]"))
+    edit(mini, "content/toolkit/badges.md", ("summary: Link to your listing with an official badge.\n", ""),
+         ("order: 1", "order: 1\ntranslations:\n  kr: {title: 배지, summary: 배지, body: 배지}"))
+    problems = [str(p) for p in load_all(Path("site.yml"), TODAY).problems]
+    assert [p.split(": ", 1)[0] for p in problems] == [
+        "content/tips/offer-name.md:4:8", "content/tips/offer-name.md:5:15",
+        "content/toolkit/badges.md:2:1", "content/toolkit/badges.md:5:3"], problems
+    assert "no tier 't9' in program.yml" in problems[1]
+    assert "language 'kr' is not one of the program's languages" in problems[3]

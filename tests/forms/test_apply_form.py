@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, apply_form, git, github_body
+from form_helpers import TODAY, apply_form, git, github_body
 
 from rewards_build import rules
 from rewards_build.forms.spec import Action

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent / "site"))
 sys.path.insert(0, str(HERE))
 
 from browser import CHROMIUM, CHROMIUM_ARGS, static_server  # noqa: E402
-from conftest import REPO, TODAY  # noqa: E402
+from form_helpers import REPO, TODAY  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from rewards_build.site.build import build  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, REPO, TODAY, example, run
+from form_helpers import BIN, REPO, TODAY, example, run
 
 from rewards_build.config import site_config_from
 from rewards_build.forms import render

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import html5lib
 import pytest
 import yaml
-from conftest import REPO, TODAY, apply_form, git, github_body
+from form_helpers import REPO, TODAY, apply_form, git, github_body
 
 from rewards_build.forms import links
 from rewards_build.forms.spec import Action

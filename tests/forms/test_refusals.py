@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, TODAY, apply_form, git, github_body, run
+from form_helpers import BIN, REPO, TODAY, apply_form, git, github_body, run
 
 from rewards_build.forms.spec import Action
 

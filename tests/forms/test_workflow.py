@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, TODAY, git, github_body, run
+from form_helpers import BIN, REPO, TODAY, git, github_body, run
 
 from rewards_build.forms.spec import LABEL, Action
 

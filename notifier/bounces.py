@@ -82,6 +82,7 @@ class Reading:
     status: str = ""  # "5.1.1 <diagnostic>", as the ledger keeps it (shortened, one line)
     quoted: tuple[str, ...] = ()  # our Message-IDs (their keys) quoted in the report's returned headers
     problem: str | None = None  # why the report could not be read, when it could not
+    delayed: bool = False  # only a delay warning (RFC 3464 Action: delayed): the relay still tries
 
 
 def parse(data: bytes) -> email.message.Message:
@@ -105,6 +106,9 @@ def read(data: bytes, template: str | None, message_id_domain: str) -> Reading:
     failed = _addresses(permanent or temporary)
     if not failed and not status:
         return Reading(key, None, quoted=_quoted(data, message_id_domain))
+    if temporary and not permanent and _delayed_only(msg):
+        # A warning that the message is still queued is not a failure: it may yet arrive.
+        return Reading(key, None, failed, status, _quoted(data, message_id_domain), delayed=True)
     if status.startswith("5"):
         bounce = Bounce.HARD
     elif status.startswith("4"):
@@ -147,6 +151,15 @@ def _status(msg: email.message.Message) -> str:
                 diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
                 return _one_line(f"{status} {diagnostic}".strip())
     return ""
+
+
+def _delayed_only(msg: email.message.Message) -> bool:
+    """Every recipient block of the report's delivery-status part says `Action: delayed`."""
+    actions = [str(block.get("Action", "")).strip().lower()
+               for part in msg.walk()
+               if part.get_content_type() == "message/delivery-status" and part.is_multipart()
+               for block in part.get_payload() if isinstance(block, email.message.Message) and block.get("Action")]
+    return bool(actions) and all(a.startswith("delayed") for a in actions)
 
 
 def _quoted(data: bytes, domain: str) -> tuple[str, ...]:

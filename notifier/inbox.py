@@ -240,6 +240,9 @@ class Inbox:
         reading = read(incoming.data, self.bounces.address, self.config.message_id_domain)
         if reading.problem:
             return Verdict("ignored", f"not read: {reading.problem}: changes nothing")
+        if reading.delayed:
+            return Verdict("ignored", f"a delay warning ({reading.status or 'delayed'}): the relay still tries; "
+                                      "changes nothing")
         if reading.bounce is None:
             return Verdict("ignored", "not a non-delivery report (an auto-reply or a person's mail?): changes nothing")
         return self._bounce(reading)

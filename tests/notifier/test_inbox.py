@@ -165,6 +165,7 @@ async def test_soft_bounces_count_and_a_message_reread_after_a_kill_counts_once(
     ("a report naming an address never mailed", None, "to which the ledger records nothing sent"),
     ("huge", b"Subject: big\r\n\r\n" + b"x" * 30_000, "larger than notifier.bounces.max_message_bytes"),
     ("the team's copy bounced", None, "the rewards team's copy"),
+    ("a delay warning", None, "a delay warning (4.4.1"),
     ("headers that are not headers", b"\x00\xff:\r\n::\r\n\r\n--\r\n" * 50, "changes nothing"),
 ])
 async def test_hostile_or_unrelated_mail_changes_nothing_and_says_so(
@@ -178,6 +179,7 @@ async def test_hostile_or_unrelated_mail_changes_nothing_and_says_so(
                                              "auto-replied\r\n\r\nI am away until Monday.\r\n").encode(),
         "a report naming an address never mailed": dsn("postmaster@rewards.example.com", "stranger@else.example"),
         "the team's copy bounced": dsn(bob_verp, "escalations@rewards.example.com"),
+        "a delay warning": dsn(bob_verp, BOB, status="4.4.1", action="delayed"),
     }[name]
     maildir(config).add(message)
     before = ledger_rows(config)

@@ -76,11 +76,15 @@ class Signer:
         message = "\x00".join((request.purpose, request.partner, request.contact)).encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
-    def link(self, partner_id: str, address: str, purpose: str = TIPS) -> str:
+    def link(self, partner_id: str, address: str, purpose: str = TIPS, language: str = "en") -> str:
+        """The link for one contact; `language` (the contact's) only chooses the wording of the pages
+        the receiver shows, so it is outside the token."""
         request = Request(partner_id, contact_ref(address), purpose)
-        query = urlencode({"partner": request.partner, "contact": request.contact, "purpose": request.purpose,
-                           "token": self.token(request)})
-        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"
+        fields = {"partner": request.partner, "contact": request.contact, "purpose": request.purpose,
+                  "token": self.token(request)}
+        if language != "en" and language in PAGE_WORDS:
+            fields["lang"] = language
+        return f"{self.url}{'&' if '?' in self.url else '?'}{urlencode(fields)}"
 
     def verify(self, query: str) -> Request | None:
         """The request a link's query string makes, or None when it is malformed, forged or altered."""
@@ -227,13 +231,73 @@ def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
 # --- the receiver (rewards unsubscribe-server) -----------------------------------------------------
 
 PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{title}</title></head>
-<body style="font-family:-apple-system,'Segoe UI',Roboto,'Malgun Gothic',sans-serif;max-width:36em;margin:2em auto">
+<body style="font-family:-apple-system,'Segoe UI',Roboto,'Malgun Gothic',sans-serif;max-width:36em;margin:2em auto;
+word-break:keep-all;overflow-wrap:break-word">
 <h1>{title}</h1>
 {body}
 </body></html>
 """
+
+# Every page the receiver shows, per language: (title, paragraph). The link's `lang` (the contact's
+# language when the mail was written) chooses; else the browser's Accept-Language; else English.
+PAGE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "confirm": ("Stop receiving tips?",
+                    "You will no longer receive the Marketplace Rewards program's best-practice tips at this address. "
+                    "Reminders about your benefits and deadlines still come: they are part of the program."),
+        "button": ("Stop receiving tips", ""),
+        "done": ("You will receive no more tips",
+                 "Done: the program's best-practice tips stop from the next mailing. Reminders about your benefits "
+                 "and deadlines still come."),
+        "invalid": ("This link is not valid",
+                    "This unsubscribe link is not one the program sent, or it was changed. Use the link in the email "
+                    "itself, or reply to the email and ask."),
+        "not_found": ("Not found", "There is nothing here."),
+        "bad_body": ("Bad request", "The request body is not accepted."),
+        "not_one_click": ("Bad request", "An unsubscribe request posts List-Unsubscribe=One-Click."),
+        "retry": ("Please try again later", "Your request could not be recorded just now. Please try again later."),
+    },
+    "ko": {
+        "confirm": ("팁 메일 수신을 중단할까요?",
+                    "이 주소로 Marketplace Rewards 프로그램의 모범 사례 팁을 더 이상 받지 않게 됩니다. "
+                    "혜택과 기한에 관한 알림은 프로그램의 일부이므로 계속 발송됩니다."),
+        "button": ("팁 메일 수신 중단", ""),
+        "done": ("더 이상 팁 메일을 받지 않습니다",
+                 "처리되었습니다. 다음 발송부터 프로그램의 모범 사례 팁이 중단됩니다. 혜택과 기한에 관한 알림은 계속 "
+                 "발송됩니다."),
+        "invalid": ("유효하지 않은 링크입니다",
+                    "이 수신 거부 링크는 프로그램이 보낸 링크가 아니거나 변경되었습니다. "
+                    "메일에 있는 링크를 그대로 사용하거나, 메일에 회신하여 요청해 주세요."),
+        "not_found": ("페이지를 찾을 수 없습니다", "여기에는 아무것도 없습니다."),
+        "bad_body": ("잘못된 요청입니다", "요청 본문을 처리할 수 없습니다."),
+        "not_one_click": ("잘못된 요청입니다", "수신 거부 요청은 List-Unsubscribe=One-Click을 POST로 보내야 합니다."),
+        "retry": ("잠시 후 다시 시도해 주세요", "지금은 요청을 기록할 수 없습니다. 잠시 후 다시 시도해 주세요."),
+    },
+}
+
+
+def page_language(query: str, accept_language: str | None) -> str:
+    """The language of the receiver's pages for one request."""
+    asked = parse_qs(query).get("lang", [""])[0]
+    if asked in PAGE_WORDS:
+        return asked
+    weighted = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.split("-")[0].lower()
+        if primary in PAGE_WORDS and q > 0:
+            weighted.append((-q, i, primary))
+    return min(weighted)[2] if weighted else "en"
 
 
 class Receiver:
@@ -266,52 +330,48 @@ class Handler(BaseHTTPRequestHandler):
         """A confirmation page whose form POSTs: following a link never unsubscribes anyone."""
         url = urlsplit(self.path)
         if url.path != self.server.receiver.path:
-            return self._answer(HTTPStatus.NOT_FOUND, "Not found", "<p>There is nothing here.</p>")
+            return self._answer(HTTPStatus.NOT_FOUND, "not_found")
         if self.server.receiver.signer.verify(url.query) is None:
-            return self._refuse()
+            return self._answer(HTTPStatus.BAD_REQUEST, "invalid")
         action = html.escape(self.path, quote=True)
-        self._answer(HTTPStatus.OK, "Stop receiving tips?", (
-            "<p>You will no longer receive the Marketplace Rewards program's best-practice tips at this "
-            "address. Reminders about your benefits and deadlines still come: they are part of the program.</p>"
+        button = html.escape(PAGE_WORDS[self._language()]["button"][0])
+        self._answer(HTTPStatus.OK, "confirm", (
             f'<form method="post" action="{action}">'
             '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            '<button type="submit">Stop receiving tips</button></form>'))
+            f'<button type="submit">{button}</button></form>'))
 
     def do_POST(self) -> None:
         """RFC 8058 one-click (and the confirmation form, which posts the same body)."""
         url = urlsplit(self.path)
         if url.path != self.server.receiver.path:
-            return self._answer(HTTPStatus.NOT_FOUND, "Not found", "<p>There is nothing here.</p>")
+            return self._answer(HTTPStatus.NOT_FOUND, "not_found")
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
             length = -1
         if not 0 <= length <= MAX_BODY:
-            return self._answer(HTTPStatus.BAD_REQUEST, "Bad request", "<p>The request body is not accepted.</p>")
+            return self._answer(HTTPStatus.BAD_REQUEST, "bad_body")
         body = self.rfile.read(length).decode("ascii", "replace")
         if parse_qs(body).get("List-Unsubscribe") != ["One-Click"]:
-            return self._answer(HTTPStatus.BAD_REQUEST, "Bad request",
-                                "<p>An unsubscribe request posts List-Unsubscribe=One-Click.</p>")
+            return self._answer(HTTPStatus.BAD_REQUEST, "not_one_click")
         request = self.server.receiver.signer.verify(url.query)
         if request is None:
-            return self._refuse()
+            return self._answer(HTTPStatus.BAD_REQUEST, "invalid")
         try:
             self.server.receiver.unsubscribe(request)
         except OSError as exc:
             self.log_message("cannot record an opt-out in %s: %s", self.server.receiver.record, exc.strerror)
-            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "Please try again later",
-                                "<p>Your request could not be recorded just now. Please try again later.</p>")
-        self._answer(HTTPStatus.OK, "You will receive no more tips",
-                     "<p>Done: the program's best-practice tips stop from the next mailing. Reminders about "
-                     "your benefits and deadlines still come.</p>")
+            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "retry")
+        self._answer(HTTPStatus.OK, "done")
 
-    def _refuse(self) -> None:
-        self._answer(HTTPStatus.BAD_REQUEST, "This link is not valid",
-                     "<p>This unsubscribe link is not one the program sent, or it was changed. Use the link in "
-                     "the email itself, or reply to the email and ask.</p>")
+    def _language(self) -> str:
+        return page_language(urlsplit(self.path).query, self.headers.get("Accept-Language"))
 
-    def _answer(self, status: HTTPStatus, title: str, body: str) -> None:
-        data = PAGE.format(title=html.escape(title), body=body).encode()
+    def _answer(self, status: HTTPStatus, page: str, extra: str = "") -> None:
+        """One of PAGE_WORDS' pages in the request's language, with `extra` markup after its paragraph."""
+        lang = self._language()
+        title, paragraph = PAGE_WORDS[lang][page]
+        data = PAGE.format(lang=lang, title=html.escape(title), body=f"<p>{html.escape(paragraph)}</p>{extra}").encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))

@@ -229,3 +229,38 @@ def test_the_secret_is_read_from_the_environment_variable_site_yml_names(root: P
     link = signer.link("contoso", "ada@contoso.example")
     assert signer.verify(urlsplit(link).query) == unsubscribe.Request(
         "contoso", unsubscribe.contact_ref("ada@contoso.example"), "tips")
+
+
+def call_as(url: str, accept_language: str, body: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET",
+                                     headers={"Accept-Language": accept_language})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_a_korean_contacts_link_opens_korean_pages(root: Path, receiver: Receiver) -> None:
+    signer = unsubscribe.Signer.from_env(site(root).notifier.unsubscribe)  # type: ignore[arg-type]
+    link = local(signer.link("contoso", "ada@contoso.example", language="ko"), receiver)
+    assert "lang=ko" in link
+    status, page = call(link)
+    assert status == 200 and '<html lang="ko">' in page
+    assert "팁 메일 수신을 중단할까요?" in page and "팁 메일 수신 중단</button>" in page
+    status, page = call(link, ONE_CLICK)
+    assert status == 200 and "더 이상 팁 메일을 받지 않습니다" in page
+    assert len(unsubscribe.read(receiver.record)) == 1  # the language is outside the token: it still verifies
+
+
+@pytest.mark.parametrize(("header", "lang"), [("ko-KR,ko;q=0.9,en;q=0.8", "ko"), ("en-US,en;q=0.9,ko;q=0.8", "en"),
+                                              ("fr-FR, ko;q=0.5", "ko"), ("ko;q=0, en", "en"), ("", "en"),
+                                              ("ko;q=oops", "en")])
+def test_without_a_language_in_the_link_the_browsers_choice_decides(
+        root: Path, receiver: Receiver, header: str, lang: str) -> None:
+    link = local(tip_message(site(root))["List-Unsubscribe"].strip("<>"), receiver)
+    status, page = call_as(link, header)
+    assert status == 200 and f'<html lang="{lang}">' in page
+    status, page = call_as(link.replace("token=", "token=0"), header)
+    assert status == 400 and f'<html lang="{lang}">' in page
+    assert ("유효하지 않은 링크입니다" in page) == (lang == "ko")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -81,9 +82,9 @@ def _feed(site: Site, s: PartnerStanding, language: str) -> Page:
     entries = tuple(_with_url(entry, page_url) for _, entry in dated)
     newest = dated[0][0] if dated else _newest_content_date(p, site.today)
     return Page(urls.output_file(key, language, site.default), TEMPLATE, FeedContext(
-        FeedChrome(language), _urn(self_url), f"{p.name} · {site.config.title}",
-        f.gettext("Where %(name)s stands in Marketplace Rewards") % {"name": p.name},
-        _rfc3339(newest), self_url, page_url, site.config.title, entries))
+        FeedChrome(language), _urn(self_url), _xml(f"{p.name} · {site.config.title}"),
+        _xml(f.gettext("Where %(name)s stands in Marketplace Rewards") % {"name": p.name}),
+        _rfc3339(newest), self_url, page_url, _xml(site.config.title), entries))
 
 
 def _alert(site: Site, s: PartnerStanding, f: Formatter, e: Escalation) -> tuple[dt.date, FeedEntry]:
@@ -149,8 +150,8 @@ def _state_date(p: Partner, st: BenefitStatus, f: Formatter) -> tuple[dt.date, s
 
 def _with_url(entry: FeedEntry, page_url: str) -> FeedEntry:
     """Ids are names under the partner page's address, so they differ per language and partner."""
-    return FeedEntry(_urn(f"{page_url}#{entry.id}"), entry.title, entry.updated, page_url, entry.categories,
-                     entry.summary)
+    return FeedEntry(_urn(f"{page_url}#{entry.id}"), _xml(entry.title), entry.updated, page_url, entry.categories,
+                     _xml(entry.summary))
 
 
 def _newest_content_date(p: Partner, today: dt.date) -> dt.date:
@@ -160,6 +161,15 @@ def _newest_content_date(p: Partner, today: dt.date) -> dt.date:
     days += [r.date for r in p.revocations]
     past = [d for d in days if d <= today]
     return max(past) if past else today
+
+
+# What XML 1.0 cannot hold (its Char production); validation lets noncharacters such as U+FFFE through in
+# names and titles, which an HTML page survives but would make the whole feed unreadable to a parser.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _urn(name: str) -> str:

@@ -241,3 +241,17 @@ def test_a_public_feed_names_no_person_and_no_sales_figure(built_site: Path) -> 
         assert leaked == [], f"{name}: {leaked}"
         assert "@" not in text, name
         assert urljoin(BASE, name) == root.find(ATOM + "link[@rel='self']").get("href")
+
+
+def test_a_hostile_partner_name_leaves_the_feed_well_formed(tmp_path: Path) -> None:
+    """Markup is escaped; what XML cannot hold at all (U+FFFE passes validation) becomes U+FFFD."""
+    copy = copy_site(tmp_path / "repo")
+    path = copy.content / (ADATUM.rstrip("/") + ".yml")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "name: A. Datum Identity\n", 'name: "A. Datum ]]> <b>&amp; \\uFFFE"\n', 1), encoding="utf-8")
+    site = _build(copy, tmp_path / "site")
+    for language in ("", "ko"):
+        root = ET.parse(site / language / ADATUM / "feed.xml").getroot()
+        assert root.findtext(ATOM + "title", "").startswith("A. Datum ]]> <b>&amp; \ufffd · ")
+        assert check_atom(root, BASE + (language + "/" if language else "") + ADATUM + "feed.xml",
+                          language or "en") == []

@@ -36,11 +36,12 @@ run: $(STAMP)
 
 # Playwright drives Debian's chromium (a browser download does not work here).
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && test -x /usr/sbin/postfix && command -v gh >/dev/null 2>&1; } || { \
-	  echo "installing Debian's chromium for the browser tests, postfix for the bounce test and gh (the"; \
-	  echo "GitHub CLI the workflow scripts call) for the comment-posting tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && test -x /usr/sbin/postfix && test -x /usr/sbin/dovecot && \
+	   command -v gh >/dev/null 2>&1; } || { \
+	  echo "installing Debian's chromium for the browser tests, postfix and dovecot-imapd for the bounce and"; \
+	  echo "inbox tests, and gh (the GitHub CLI the workflow scripts call) for the comment-posting tests"; \
 	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postfix gh; }
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postfix dovecot-imapd gh; }
 
 # axe-core for the accessibility tests (tests/site/test_accessibility.py), exactly as locked, with Debian's npm.
 AXE := tools/browser/node_modules/axe-core/axe.min.js

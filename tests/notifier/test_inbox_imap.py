@@ -1,6 +1,6 @@
 """The bounce inbox over IMAP (TLS from the first byte, certificate verified), against a real Dovecot
 started by the test on a loopback port with its own configuration, users and mail in a temporary
-folder. Dovecot is not installed by `make test` (CI runs the Maildir path and the Postfix bounce);
+folder. `make test` installs Debian's dovecot-imapd (as it installs postfix for the bounce test);
 where it is missing these tests are skipped and say so."""
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ way (another forge) gives no form links, and the pages keep their snippets and e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from ..site import snippets
 from ..site.snippets import Kind
@@ -48,6 +49,7 @@ PREFILLED: dict[Action, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=16)
 def repository_url(edit_url: str) -> str | None:
     """`https://github.com/o/r` from `https://github.com/o/r/edit/main/`, or None for another layout."""
     match = _REPOSITORY.fullmatch(edit_url)
@@ -61,9 +63,10 @@ def form_url(repository: str, action: Action, values: Sequence[tuple[str, str]],
         if field_id not in allowed:
             raise ValueError(f"the {action.value} form has no input {field_id!r} a link may fill")
     query = [("template", f"{action.value}.yml"), *([("title", title)] if title else []), *values]
-    return f"{repository}/issues/new?{urlencode(query, quote_via=quote)}"
+    return f"{repository}/issues/new?" + "&".join(f"{key}={quote(value, safe='')}" for key, value in query)
 
 
+@functools.lru_cache(maxsize=4096)  # a page in each language asks for the same links
 def for_snippet(edit_url: str, partner_id: str, snippet: snippets.Snippet) -> str | None:
     """The form that makes the same edit as a snippet on a partner page, filled in as the snippet is."""
     repository = repository_url(edit_url)

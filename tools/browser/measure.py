@@ -68,7 +68,8 @@ def main() -> None:
                         unmeasured += sum(1 for f in found if f.startswith("unmeasured"))
                         violations += sum(1 for f in found if not f.startswith("unmeasured"))
                 context.close()
-                print(f"{path or '(home)':54} " + " ".join(f"{s:8.3f}" for s in shifts) + f" {violations:4d} {unmeasured:6d}")
+                cls = " ".join(f"{s:8.3f}" for s in shifts)
+                print(f"{path or '(home)':54} {cls} {violations:4d} {unmeasured:6d}")
             browser.close()
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass
 
 from .. import wording
@@ -39,7 +38,7 @@ class FeedChrome:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    id: str  # urn:uuid, a name of the cause: the same cause keeps it from build to build
+    id: str  # the page's address and the cause: the same cause keeps it from build to build
     title: str
     updated: str  # RFC 3339, from content dates
     url: str  # the partner page (absolute)
@@ -82,7 +81,7 @@ def _feed(site: Site, s: PartnerStanding, language: str) -> Page:
     entries = tuple(_with_url(entry, page_url) for _, entry in dated)
     newest = dated[0][0] if dated else _newest_content_date(p, site.today)
     return Page(urls.output_file(key, language, site.default), TEMPLATE, FeedContext(
-        FeedChrome(language), _urn(self_url), _xml(f"{p.name} · {site.config.title}"),
+        FeedChrome(language), self_url, _xml(f"{p.name} · {site.config.title}"),
         _xml(f.gettext("Where %(name)s stands in Marketplace Rewards") % {"name": p.name}),
         _rfc3339(newest), self_url, page_url, _xml(site.config.title), entries))
 
@@ -149,8 +148,9 @@ def _state_date(p: Partner, st: BenefitStatus, f: Formatter) -> tuple[dt.date, s
 
 
 def _with_url(entry: FeedEntry, page_url: str) -> FeedEntry:
-    """Ids are names under the partner page's address, so they differ per language and partner."""
-    return FeedEntry(_urn(f"{page_url}#{entry.id}"), _xml(entry.title), entry.updated, page_url, entry.categories,
+    """Ids are the cause named under the partner page's address (an absolute IRI, as Atom asks), so they
+    differ per language and partner, and say what they are about."""
+    return FeedEntry(f"{page_url}#{entry.id}", _xml(entry.title), entry.updated, page_url, entry.categories,
                      _xml(entry.summary))
 
 
@@ -170,11 +170,6 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
-
-
-def _urn(name: str) -> str:
-    """A stable Atom id (RFC 4122 name-based uuid of an address), valid wherever an IRI is."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
 def _rfc3339(day: dt.date) -> str:

@@ -3,7 +3,7 @@
 GitHub opens a repository's issue form at `<repository>/issues/new?template=<file>` and fills its fields
 from query parameters named after the field ids. Only inputs and textareas take a value that way (a
 prefilled dropdown makes GitHub fall back to a blank issue), so only the input fields named in PREFILLED
-are ever filled; tests/forms/test_links.py holds them to the generated forms.
+are ever filled; tests/forms/test_form_links.py holds them to the generated forms.
 
 The repository is the one site.yml already names for its "edit this file" links (`edit_url`,
 `https://github.com/<owner>/<repo>/edit/<branch>/`): no new option. An editor that is not laid out that

@@ -2,7 +2,7 @@
 snippet and, beside it, the form link, filled in for that row. Run as a script, this file retakes the
 screenshots in docs/images/forms-*.png:
 
-    .venv/bin/python tests/forms/test_browser.py
+    .venv/bin/python tests/forms/test_form_browser.py
 """
 
 from __future__ import annotations

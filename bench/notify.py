@@ -134,9 +134,9 @@ def _configure(site: Path, port: int, connections: int, rate: float, pipelining:
         text, found = re.subn(rf"(?m)^(\s+{key}:).*$", rf"\g<1> {value}", text, count=1)
         if not found:
             raise SystemExit(f"site.yml has no {key}: line for the benchmark to set")
-    key = site.parent / "dkim.pem"  # as docs/notifier.md says: openssl genrsa -out FILE 2048
-    subprocess.run(["openssl", "genrsa", "-out", str(key), str(bits)], check=True, capture_output=True)
-    text = text.replace("\nnotifier:\n", f"\nnotifier:\n  dkim: {{key_file: {key}, selector: {SELECTOR}, "
+    pem = site.parent / "dkim.pem"  # as docs/notifier.md says: openssl genrsa -out FILE 2048
+    subprocess.run(["openssl", "genrsa", "-out", str(pem), str(bits)], check=True, capture_output=True)
+    text = text.replace("\nnotifier:\n", f"\nnotifier:\n  dkim: {{key_file: {pem}, selector: {SELECTOR}, "
                                          f"domain: {DOMAIN}}}\n", 1)
     site.write_text(text, encoding="utf-8")
 

@@ -101,6 +101,8 @@ def check_program(src: Source, program: Program) -> None:
     except ValueError:
         src.problem(("timing", "transact_deadline"), f"timing.transact_deadline: {month:02d}-{day:02d} is not a "
                                                      "day that exists every year")
+    for i, tier in enumerate(program.tiers):
+        _check_translations(src, ("tiers", i), (lang for lang, _name in tier.names), program)
     if program.languages[0].lower() != "en":
         src.problem(("languages", 0), f"languages[0]: the program runs in English, so 'en' comes first; found "
                                       f"'{program.languages[0]}'")
@@ -109,7 +111,8 @@ def check_program(src: Source, program: Program) -> None:
 def _check_translations(src: Source, base: Path, translations: Iterable[str], program: Program) -> None:
     for lang in translations:
         if lang not in program.languages:
-            src.problem((*base, "translations", lang), f"translations: language '{lang}' is not one of the program's "
+            where = _name((*base, "translations"))
+            src.problem((*base, "translations", lang), f"{where}: language '{lang}' is not one of the program's "
                                                        f"languages ({', '.join(program.languages)})", at_key=True)
 
 

@@ -121,3 +121,11 @@ def test_a_tip_and_a_toolkit_page_refused_in_part_still_get_their_program_checks
         "content/toolkit/badges.md:2:1", "content/toolkit/badges.md:5:3"], problems
     assert "no tier 't9' in program.yml" in problems[1]
     assert "language 'kr' is not one of the program's languages" in problems[3]
+
+
+def test_a_tier_name_in_a_language_the_program_lacks_is_refused_where_it_is_written(mini: Path) -> None:
+    edit(mini, "content/program.yml", ("name: Publisher, threshold_usd: 0}",
+                                       "name: Publisher, threshold_usd: 0, translations: {kr: {name: 게시자}}}"))
+    problems = [str(p) for p in load_all(Path("site.yml"), TODAY).problems]
+    assert problems == ["content/program.yml:3:71: tiers[0].translations: language 'kr' is not one of the program's "
+                        "languages (en, ko)"]

@@ -232,6 +232,10 @@ def program_changes(base: Catalog | None, head: Catalog | None) -> tuple[Program
                 out.append(ProgramChange(f"tier {tid} threshold", f"${b[2]:,}", f"${a[2]:,}"))
             if b[1] != a[1]:
                 out.append(ProgramChange(f"tier {tid} name", b[1], a[1]))
+            before, after = dict(b[3]), dict(a[3])
+            for lang in sorted(before.keys() | after.keys()):
+                if before.get(lang) != after.get(lang):
+                    out.append(ProgramChange(f"tier {tid} name ({lang})", before.get(lang, "-"), after.get(lang, "-")))
     old_timing, new_timing = dict(base.timing), dict(head.timing)
     for name in old_timing:
         if old_timing[name] != new_timing.get(name):
@@ -252,7 +256,7 @@ def program_changes(base: Catalog | None, head: Catalog | None) -> tuple[Program
     return tuple(out)
 
 
-def _tier_text(tier: tuple[str, str, int] | None) -> str | None:
+def _tier_text(tier: tuple[str, str, int, tuple[tuple[str, str], ...]] | None) -> str | None:
     return None if tier is None else f"{tier[1]} (${tier[2]:,})"
 
 

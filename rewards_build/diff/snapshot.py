@@ -95,7 +95,7 @@ class Catalog:
     tips: dict[str, str]
     toolkit: dict[str, str]
     languages: tuple[str, ...]
-    tiers: tuple[tuple[str, str, int], ...]  # (id, name, threshold)
+    tiers: tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...]  # (id, name, threshold, translated names)
     timing: tuple[tuple[str, int], ...]
     unlock_tiers: dict[str, str]  # benefit id -> unlock tier id
     options: tuple[tuple[str, str], ...]  # site.yml options that change answers (reminder policy ...)
@@ -116,7 +116,7 @@ def catalog(config: SiteConfig, content: Content) -> Catalog:
         tips={t.id: fingerprint(t) for t in content.tips},
         toolkit={t.id: fingerprint(t) for t in content.toolkit},
         languages=config.languages,
-        tiers=tuple((t.id, t.name, t.threshold_usd) for t in program.tiers),
+        tiers=tuple((t.id, t.name, t.threshold_usd, t.names) for t in program.tiers),
         timing=tuple((f.name, getattr(program.timing, f.name)) for f in dataclasses.fields(program.timing)),
         unlock_tiers={b.id: b.unlock_tier for b in content.benefits.values()},
         options=(("notifier.reminder_interval_days", str(config.notifier.reminder_interval_days)),

@@ -200,3 +200,11 @@ def test_outside_a_repository_is_a_usage_error(tmp_path: Path, monkeypatch: pyte
     code, out, err = run(capsys)
     assert (code, out) == (2, "")
     assert err == f"diff: {tmp_path} is not in a git repository: rewards diff compares two revisions of one\n"
+
+
+def test_a_tier_renamed_in_korean_is_named_as_such(repo: Path, capsys) -> None:
+    edit(repo / "content" / "program.yml", 'translations: {ko: {name: "5만 달러"}}', 'translations: {ko: {name: "5만 USD"}}')
+    code, out, _ = run(capsys)
+    assert code == 3
+    assert "tier t50k name (ko): 5만 달러 -> 5만 USD" in out
+    assert "year, support link or languages" not in out

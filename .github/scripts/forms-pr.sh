@@ -1,6 +1,6 @@
 #!/bin/sh
 # Push the branch forms-apply.sh committed and open its pull request, or update the one already open.
-#   forms-pr.sh ISSUE_NUMBER BRANCH BASE_BRANCH TITLE REPLY_FILE     (needs gh and GH_TOKEN)
+#   forms-pr.sh ISSUE_NUMBER BRANCH BASE_BRANCH TITLE REPLY_FILE     (needs gh, GH_TOKEN and GITHUB_REPOSITORY)
 # The pull request's body is the reply (the change, as a diff) and "Closes #N", which links the issue and
 # closes it when the pull request merges. Writes pr_url=... and pr_number=... to $GITHUB_OUTPUT (when set).
 set -eu
@@ -15,12 +15,16 @@ trap 'rm -rf "$work"' EXIT
 { cat "$reply"; printf '\nCloses #%s\n' "$issue"; } >"$work/body.md"
 # Each edit of the issue makes the branch again from the base branch: the pull request shows its latest state.
 git push --quiet --force origin "HEAD:refs/heads/$branch"
-url=$(gh pr list --head "$branch" --state open --json url --jq '.[0].url // ""')
-if [ -n "$url" ]; then
-  gh pr edit "$url" --title "$title" --body-file "$work/body.md" >/dev/null
+# The REST API through `gh api` (not `gh pr`, which speaks GraphQL): the same calls upsert-comment.sh makes,
+# and the ones the tests make against a loopback stand-in for GitHub with the real gh.
+number=$(gh api "repos/$GITHUB_REPOSITORY/pulls?head=${GITHUB_REPOSITORY%%/*}:$branch&state=open" --jq '.[0].number // ""')
+if [ -n "$number" ]; then
+  url=$(gh api -X PATCH "repos/$GITHUB_REPOSITORY/pulls/$number" -f title="$title" -F body=@"$work/body.md" \
+          --jq .html_url)
   echo "forms-pr: updated $url"
 else
-  url=$(gh pr create --head "$branch" --base "$base" --title "$title" --body-file "$work/body.md")
+  url=$(gh api -X POST "repos/$GITHUB_REPOSITORY/pulls" -f head="$branch" -f base="$base" -f title="$title" \
+          -F body=@"$work/body.md" --jq .html_url)
   echo "forms-pr: opened $url"
 fi
 { echo "pr_url=$url"; echo "pr_number=${url##*/}"; } >>"$out"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Answer on the issue: the reply rewards apply-form wrote, and the pull request's address when there is one.
-#   forms-reply.sh ISSUE_NUMBER REPLY_FILE [PR_URL]     (needs gh and GH_TOKEN)
+#   forms-reply.sh ISSUE_NUMBER REPLY_FILE [PR_URL]     (needs gh, GH_TOKEN and GITHUB_REPOSITORY)
 # A new comment each time (an edited issue is a new round of the conversation). A reply that does not
 # start with rewards apply-form's marker is not posted; a missing or empty one is left unsaid (the run's log
 # has what went wrong).
@@ -20,5 +20,5 @@ if [ -n "$pr" ]; then
   printf '\nPull request: %s (reviewers decide; its comment says what the change does to the program).\n' "$pr" \
     >>"$work/comment.md"
 fi
-gh issue comment "$issue" --body-file "$work/comment.md" >/dev/null
+gh api --silent -X POST "repos/$GITHUB_REPOSITORY/issues/$issue/comments" -F body=@"$work/comment.md"
 echo "forms-reply: answered on #$issue"

@@ -1,37 +1,25 @@
 """The forms workflow (.github/workflows/forms.yml): valid for GitHub, and the scripts its steps run work on
-real git repositories with the real `rewards` commands. GitHub itself cannot be reached from here, so `gh`
-is a stand-in that records what it was asked (the one part not run for real); git, the push and
-`rewards diff` are real."""
+real git repositories with the real `rewards` commands and the real `gh` CLI. GitHub itself cannot be
+reached from here, so `gh` talks to a loopback stand-in for GitHub's REST API over TLS
+(tests/workflow/github_api.py, the one part not run for real); git, the push and `rewards diff` are real."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from form_helpers import BIN, REPO, TODAY, git, github_body, run
 
 from rewards_build.forms.spec import LABEL, Action
+from tests.workflow.github_api import GitHub, make_certificate, serve
 
 WORKFLOW = REPO / ".github/workflows/forms.yml"
 SCRIPTS = REPO / ".github/scripts"
 ACTIVATE = {"partner": "adatum-awaiting-contact", "offer": "adatum-identity-guard", "benefit": "rewards-testimonial"}
-GH_STUB = """#!/bin/sh
-# A stand-in for the GitHub CLI: records its arguments (and any --body-file's text), answers like gh.
-printf '%s\\n' "$*" >>"$GH_LOG"
-for arg; do
-  if [ "$prev" = "--body-file" ]; then cat "$arg" >>"$GH_LOG"; fi
-  prev=$arg
-done
-case "$1 $2" in
-  "pr list") echo "" ;;
-  "pr create") echo "https://github.com/example/marketplace-rewards/pull/42" ;;
-esac
-"""
-
-
 def test_the_workflow_passes_githubs_workflow_schema() -> None:
     done = run(REPO, str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -60,11 +48,19 @@ def clone(tmp_path: Path) -> Path:
     git(origin, "commit", "-q", "-m", "example content")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    stub = tmp_path / "bin/gh"
-    stub.parent.mkdir()
-    stub.write_text(GH_STUB)
-    stub.chmod(0o755)
     return clone
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    assert shutil.which("gh"), "the GitHub CLI (Debian package gh) is missing: `make test` installs it"
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def github(certificate: tuple[Path, Path]) -> Iterator[GitHub]:
+    with serve(*certificate, repository="example/marketplace-rewards") as state:
+        yield state
 
 
 def _event(tmp_path: Path, body: str, number: int = 7, login: str = "mina-park") -> Path:
@@ -74,9 +70,9 @@ def _event(tmp_path: Path, body: str, number: int = 7, login: str = "mina-park")
     return event
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {"GITHUB_OUTPUT": str(tmp_path / "output"), "GH_LOG": str(tmp_path / "gh.log"),
-            "PATH": f"{tmp_path / 'bin'}:{BIN}:/usr/bin:/bin", "GITHUB_REPOSITORY": "example/marketplace-rewards"}
+def _env(tmp_path: Path, github: GitHub, certificate: tuple[Path, Path]) -> dict[str, str]:
+    return {"GITHUB_OUTPUT": str(tmp_path / "output"), "HOME": str(tmp_path), "PATH": f"{BIN}:/usr/bin:/bin",
+            **github.env(certificate[0])}
 
 
 def _outputs(tmp_path: Path) -> dict[str, str]:
@@ -84,9 +80,9 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines)
 
 
-def test_an_applied_form_becomes_a_commit_a_pull_request_with_its_diff_and_an_answer(clone: Path,
-                                                                                      tmp_path: Path) -> None:
-    env, reply = _env(tmp_path), tmp_path / "reply.md"
+def test_an_applied_form_becomes_a_commit_a_pull_request_with_its_diff_and_an_answer(
+        clone: Path, tmp_path: Path, github: GitHub, certificate: tuple[Path, Path]) -> None:
+    env, reply = _env(tmp_path, github, certificate), tmp_path / "reply.md"
     event = _event(tmp_path, github_body(Action.ACTIVATE, ACTIVATE))
     done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -108,19 +104,25 @@ def test_an_applied_form_becomes_a_commit_a_pull_request_with_its_diff_and_an_an
     assert done.returncode == 0, done.stdout + done.stderr
     origin = tmp_path / "origin"
     assert git(origin, "rev-parse", "rewards-form/issue-7") == git(clone, "rev-parse", "HEAD")
-    log = (tmp_path / "gh.log").read_text()
-    assert "pr create --head rewards-form/issue-7 --base main --title Activate rewards-testimonial" in log
-    assert "Closes #7" in log and "+  - benefit: rewards-testimonial" in log
-    assert _outputs(tmp_path)["pr_number"] == "42"
-    done = run(clone, str(SCRIPTS / "forms-reply.sh"), "7", str(reply),
-               "https://github.com/example/marketplace-rewards/pull/42", env=env)
+    (pull,) = github.pulls
+    assert (pull.head, pull.base, pull.title) == ("rewards-form/issue-7", "main", out["title"])
+    assert "Closes #7" in pull.body and "+  - benefit: rewards-testimonial" in pull.body
+    assert _outputs(tmp_path)["pr_number"] == str(pull.number)
+    assert _outputs(tmp_path)["pr_url"] == github.url(pull.number)
+    # The issue edited: the branch is made again and the same pull request updated, not a second one.
+    done = run(clone, str(SCRIPTS / "forms-pr.sh"), "7", out["branch"], "main", out["title"], str(reply), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "forms-pr: updated" in done.stdout and len(github.pulls) == 1
+    done = run(clone, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), github.url(pull.number), env=env)
     assert done.returncode == 0, done.stderr
-    assert "issue comment 7 --body-file" in (tmp_path / "gh.log").read_text()
-    assert "Pull request: https://github.com/example/marketplace-rewards/pull/42" in (tmp_path / "gh.log").read_text()
+    (answer,) = github.comments[7]
+    assert answer.body.startswith("<!-- rewards-form -->")
+    assert f"Pull request: {github.url(pull.number)}" in answer.body
 
 
-def test_a_refused_form_commits_nothing_and_the_answer_says_what_to_fix(clone: Path, tmp_path: Path) -> None:
-    env, reply = _env(tmp_path), tmp_path / "reply.md"
+def test_a_refused_form_commits_nothing_and_the_answer_says_what_to_fix(
+        clone: Path, tmp_path: Path, github: GitHub, certificate: tuple[Path, Path]) -> None:
+    env, reply = _env(tmp_path, github, certificate), tmp_path / "reply.md"
     head = git(clone, "rev-parse", "HEAD")
     event = _event(tmp_path, github_body(Action.ACTIVATE, {**ACTIVATE, "partner": "../../site"}))
     done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
@@ -129,12 +131,14 @@ def test_a_refused_form_commits_nothing_and_the_answer_says_what_to_fix(clone: P
     assert git(clone, "rev-parse", "HEAD") == head and git(clone, "status", "--porcelain") == ""
     done = run(clone, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), "", env=env)
     assert done.returncode == 0, done.stderr
-    log = (tmp_path / "gh.log").read_text()
-    assert "- **Partner ID**: no partner '../../site' in this program" in log and "Pull request" not in log
+    (answer,) = github.comments[7]
+    assert "- **Partner ID**: no partner '../../site' in this program" in answer.body
+    assert "Pull request" not in answer.body and not github.pulls
 
 
-def test_a_hostile_author_or_number_in_the_event_stops_the_script(clone: Path, tmp_path: Path) -> None:
-    env, reply = _env(tmp_path), tmp_path / "reply.md"
+def test_a_hostile_author_or_number_in_the_event_stops_the_script(
+        clone: Path, tmp_path: Path, github: GitHub, certificate: tuple[Path, Path]) -> None:
+    env, reply = _env(tmp_path, github, certificate), tmp_path / "reply.md"
     event = _event(tmp_path, github_body(Action.ACTIVATE, ACTIVATE), login="x$(touch pwned)")
     done = run(clone, str(SCRIPTS / "forms-apply.sh"), str(event), str(reply), "--today", TODAY.isoformat(), env=env)
     assert done.returncode == 2 and "is not a GitHub login" in done.stderr
@@ -144,9 +148,10 @@ def test_a_hostile_author_or_number_in_the_event_stops_the_script(clone: Path, t
     assert done.returncode == 2 and "no issue number" in done.stderr
 
 
-def test_a_reply_that_is_not_ours_is_not_posted(tmp_path: Path) -> None:
+def test_a_reply_that_is_not_ours_is_not_posted(tmp_path: Path, github: GitHub,
+                                                certificate: tuple[Path, Path]) -> None:
     reply = tmp_path / "reply.md"
     reply.write_text("hello\n")
-    done = run(tmp_path, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), env=_env(tmp_path))
+    done = run(tmp_path, str(SCRIPTS / "forms-reply.sh"), "7", str(reply), env=_env(tmp_path, github, certificate))
     assert done.returncode == 2 and "does not start with" in done.stderr
-    assert not (tmp_path / "gh.log").exists()
+    assert not github.requests

@@ -4,8 +4,9 @@ that the real `gh` CLI talks to it as it talks to GitHub Enterprise (`GH_HOST`, 
 GitHub itself cannot be reached from the test machine; everything on our side of the wire (the
 scripts, `gh`, its pagination, its way of reading `-F body=@file`) is the real thing. The stand-in
 answers like GitHub does where the scripts depend on it: issue comments listed a page at a time with a
-`Link: <...>; rel="next"` header, created with 201, updated by id, 401 without a token, and any status
-a test asks for (to see how a script fails).
+`Link: <...>; rel="next"` header, created with 201, updated by id; pull requests listed by head branch
+and state, opened with 201, edited by number; 401 without a token, and any status a test asks for (to
+see how a script fails).
 """
 
 from __future__ import annotations
@@ -32,11 +33,23 @@ class Comment:
 
 
 @dataclass
+class Pull:
+    number: int
+    head: str  # branch
+    base: str
+    title: str
+    body: str
+    state: str = "open"
+
+
+@dataclass
 class GitHub:
     """What the stand-in holds, and what it saw: tests read and arrange these directly."""
 
+    repository: str = "acme/content"
     host: str = ""  # "localhost:PORT", for GH_HOST
     comments: dict[int, list[Comment]] = field(default_factory=dict)  # issue / pull request number -> comments
+    pulls: list[Pull] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
     fail_with: int | None = None  # answer every request with this status
     next_id: int = 1000
@@ -47,17 +60,26 @@ class GitHub:
         self.comments.setdefault(number, []).append(comment)
         return comment
 
+    def url(self, number: int) -> str:
+        return f"https://{self.host}/{self.repository}/pull/{number}"
+
     def env(self, cert: Path) -> dict[str, str]:
-        return {"GH_HOST": self.host, "GH_ENTERPRISE_TOKEN": "test-token", "GITHUB_REPOSITORY": "acme/content",
+        return {"GH_HOST": self.host, "GH_ENTERPRISE_TOKEN": "test-token", "GITHUB_REPOSITORY": self.repository,
                 "SSL_CERT_FILE": str(cert), "GH_NO_UPDATE_NOTIFIER": "1", "GH_PROMPT_DISABLED": "1",
                 "NO_COLOR": "1"}
 
 
-_COMMENTS = re.compile(r"^/api/v3/repos/acme/content/issues/(\d+)/comments$")
-_COMMENT = re.compile(r"^/api/v3/repos/acme/content/issues/comments/(\d+)$")
+_REPO = r"^/api/v3/repos/[\w.-]+/[\w.-]+"
+_COMMENTS = re.compile(_REPO + r"/issues/(\d+)/comments$")
+_COMMENT = re.compile(_REPO + r"/issues/comments/(\d+)$")
+_PULLS = re.compile(_REPO + r"/pulls$")
+_PULL = re.compile(_REPO + r"/pulls/(\d+)$")
 
 
 def _handler(state: GitHub) -> type[BaseHTTPRequestHandler]:
+    def state_pulls(wanted: str) -> list[Pull]:
+        return [p for p in state.pulls if wanted == "all" or p.state == wanted]
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -100,6 +122,25 @@ def _handler(state: GitHub) -> type[BaseHTTPRequestHandler]:
                 assert isinstance(body, str)
                 comment = state.add(int(m.group(1)), body)
                 self._answer(201, {"id": comment.id, "body": comment.body})
+            elif _PULLS.match(url.path) and method == "GET":
+                query = parse_qs(url.query)
+                head = query.get("head", [""])[0].split(":")[-1]
+                wanted = query.get("state", ["open"])[0]
+                self._answer(200, [self._pull(p) for p in state_pulls(wanted) if not head or p.head == head])
+            elif _PULLS.match(url.path) and method == "POST":
+                body = self._body()
+                number = 40 + len(state.pulls) + 2
+                pull = Pull(number, str(body["head"]), str(body["base"]), str(body["title"]), str(body["body"]))
+                state.pulls.append(pull)
+                self._answer(201, self._pull(pull))
+            elif (m := _PULL.match(url.path)) and method == "PATCH":
+                body = self._body()
+                for pull in (p for p in state.pulls if p.number == int(m.group(1))):
+                    pull.title = str(body.get("title", pull.title))
+                    pull.body = str(body.get("body", pull.body))
+                    self._answer(200, self._pull(pull))
+                    return
+                self._answer(404, {"message": "Not Found"})
             elif (m := _COMMENT.match(url.path)) and method == "PATCH":
                 wanted = int(m.group(1))
                 for comment in (c for cs in state.comments.values() for c in cs if c.id == wanted):
@@ -111,6 +152,10 @@ def _handler(state: GitHub) -> type[BaseHTTPRequestHandler]:
                 self._answer(404, {"message": "Not Found"})
             else:
                 self._answer(404, {"message": "Not Found"})
+
+        def _pull(self, pull: Pull) -> dict[str, object]:
+            return {"number": pull.number, "html_url": state.url(pull.number), "title": pull.title, "body": pull.body,
+                    "state": pull.state, "head": {"ref": pull.head}, "base": {"ref": pull.base}}
 
         def do_GET(self) -> None:
             self._handle("GET")
@@ -134,8 +179,8 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def serve(cert: Path, key: Path) -> Iterator[GitHub]:
-    state = GitHub()
+def serve(cert: Path, key: Path, repository: str = "acme/content") -> Iterator[GitHub]:
+    state = GitHub(repository)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))

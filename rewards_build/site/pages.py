@@ -164,9 +164,9 @@ def catalog_page(site: Site, language: str) -> Page:
     rows = []
     for b in site.content.benefits.values():
         tier = program.tier(b.unlock_tier) if ListingType.TRANSACT in b.listing_types else None
+        description = b.description_in(language)
         rows.append(CatalogRow(
             b.title_in(language), link.to(urls.benefit(b.id)), b.category.value,
-        description = b.description_in(language)
             f.gettext(labels.CATEGORIES[b.category]),
             ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in b.listing_types),
             " ".join(lt.value for lt in ListingType if lt in b.listing_types),

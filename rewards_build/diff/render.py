@@ -121,8 +121,13 @@ def _contact(c: ContactChange) -> str:
 
 
 def _items(items: tuple[ItemFact, ...]) -> str:
-    return "; ".join(f"tip {i.subject}" if i.kind == "tip" else f"{i.kind}{' ' + i.subject if i.subject else ''} "
-                     f"(level {i.level})" for i in items)
+    return "; ".join(_item(i) for i in items)
+
+
+def _item(i: ItemFact) -> str:
+    if i.kind in ("tip", "sponsorship"):  # mail that goes once: no level
+        return f"{i.kind} {i.subject}"
+    return f"{i.kind}{' ' + i.subject if i.subject else ''} (level {i.level})"
 
 
 def _message(m: MessageChange) -> str:

@@ -180,4 +180,6 @@ def _message(envelope: Envelope) -> MessageFact:
             esc = item.escalation
             about = " ".join(x for x in (esc.offer_id, esc.benefit_id) if x)
             items.append(ItemFact(item.key.text(), item.key.kind, about, item.level))
+        elif item.sponsorship is not None:  # once per tier reached: the tier is what it is about
+            items.append(ItemFact(item.key.text(), item.key.kind, item.sponsorship.tier.id, 0))
     return MessageFact(envelope.message_id, mask_email(envelope.recipient.email), tuple(items), envelope.copy_team)

@@ -219,7 +219,7 @@ class Composer:
         """The signed link that stops this contact's tips (notifier/unsubscribe.py), if a receiver is set up."""
         if self.signer is None or not envelope.recipient.is_contact:
             return None
-        return self.signer.link(envelope.partner.id, envelope.recipient.email)
+        return self.signer.link(envelope.partner.id, envelope.recipient.email, language=envelope.recipient.language)
 
     def _t(self, lang: str, key: str, **values: object) -> str:
         return self.catalog.get(lang, key, **values)
@@ -271,7 +271,7 @@ class Composer:
     def _sponsorship_markdown(self, envelope: Envelope, sponsor: SponsorshipStanding, lang: str,
                               text: Callable[[str], str]) -> str:
         """The sponsorship mail: the tier reached, each sponsorship's amount there (from the content)."""
-        names = {"partner": text(envelope.partner.name), "tier": text(sponsor.tier.name)}
+        names = {"partner": text(envelope.partner.name), "tier": text(sponsor.tier.name_in(lang))}
         grants = [self._t(lang, "sponsorship.grant", benefit=text(g.benefit.title_in(lang)),
                           amount=text(f"{g.unit} {_amount(g.amount, lang)}")) for g in sponsor.grants]
         return self.sponsorship_template.render(
@@ -284,7 +284,8 @@ class Composer:
         partner = envelope.partner
         item = envelope.items[0]  # the most urgent first (planning orders a digest so)
         if item.sponsorship is not None:
-            subject = self._t(lang, "subject.sponsorship", partner=partner.name, tier=item.sponsorship.tier.name)
+            tier = item.sponsorship.tier.name_in(lang)
+            subject = self._t(lang, "subject.sponsorship", partner=partner.name, tier=tier)
             if len(envelope.items) > 1:
                 subject = self._t(lang, "subject.more", subject=subject, count=len(envelope.items) - 1)
         elif len(envelope.items) > 1 and item.escalation is not None:

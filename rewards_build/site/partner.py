@@ -133,14 +133,12 @@ def _owner(site: Site, f: Formatter, offer: Offer) -> str:
 
 
 def _sponsorships(s: PartnerStanding, f: Formatter, link: Linker) -> tuple[Sponsorship, ...]:
-    """Technical benefits with an amount at the company's tier (the same for all its offers)."""
-    found: dict[str, Sponsorship] = {}
-    for group in s.offers:
-        for st in group.statuses:
-            b = st.benefit
-            if b.category is Category.TECHNICAL and st.quantity is not None and b.id not in found:
-                found[b.id] = Sponsorship(b.title_in(f.language), link.to(urls.benefit(b.id)), f.money(st.quantity))
-    return tuple(found.values())
+    """The company's sponsorships at its tier, once for all its offers: rules.sponsorship's answer, which
+    the sponsorship mail tells too (none that is locked, revoked or opted out of)."""
+    standing = rules.sponsorship(s)
+    return () if standing is None else tuple(
+        Sponsorship(g.benefit.title_in(f.language), link.to(urls.benefit(g.benefit.id)), f.money(g.amount))
+        for g in standing.grants)
 
 
 def _benefit_title(site: Site, benefit_id: str | None, language: str) -> str:

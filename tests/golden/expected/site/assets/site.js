@@ -132,6 +132,17 @@
     document.body.removeChild(area);
   }
 
+  // Paper shows every row: the folded groups (locked benefits) open for printing and fold again after.
+  var unfolded = [];
+  window.addEventListener("beforeprint", function () {
+    unfolded = Array.prototype.filter.call(document.querySelectorAll("details.rows"), function (d) { return !d.open; });
+    unfolded.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    unfolded.forEach(function (d) { d.open = false; });
+    unfolded = [];
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll(".snippet button.copy"), setupCopy);
     Array.prototype.forEach.call(document.querySelectorAll("[data-tabs]"), setupTabs);

@@ -58,7 +58,7 @@ def main() -> None:
         program = root / "content" / "program.yml"
         original_partner, original_program = partner.read_text(), program.read_text()
         moved_partner = original_partner.replace("billed_sales_usd: ", "billed_sales_usd: 9", 1)
-        moved_program = original_program.replace("threshold_usd: 50000}", "threshold_usd: 40000}")
+        moved_program = original_program.replace("threshold_usd: 50000,", "threshold_usd: 40000,")
         assert moved_partner != original_partner and moved_program != original_program
         rows: dict[str, list[float]] = {"validate": [], "diff, one partner file": [], "diff, program.yml": []}
         load_before = os.getloadavg()[0]

@@ -25,7 +25,7 @@ from .limits import cap_per_file
 from .model import Content
 from .positions import PathPart
 from .problems import Problem
-from .reading import ParseCache, available_cores, parse_file, read_file, read_partners, undisputed
+from .reading import available_cores, parse_file, read_file, read_partners, undisputed
 from .source import Source
 
 # content/ layout: folder -> (kind, file suffix)
@@ -75,25 +75,24 @@ def load_config(site_path: Path) -> tuple[SiteConfig | None, list[Problem]]:
 
 def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
                  offer_owners: Mapping[str, str] | None = None,
-                 root: Path | None = None, cache: ParseCache | None = None,
-                 jobs: int | None = None) -> tuple[Content | None, list[Problem]]:
+                 root: Path | None = None, jobs: int | None = None) -> tuple[Content | None, list[Problem]]:
     """Everything in content/, or (for an incremental build) the catalog and only `partner_files`.
 
     `offer_owners` (offer id -> partner id) stands for the partners not loaded, so that the one rule
     across partners (an offer id belongs to one partner) still holds when only some are read.
     `root` is the repository (the folder of site.yml; by default the folder above content/): no content
-    file is read from outside it, even through a symbolic link. `cache`: see ParseCache. `jobs`:
-    processes reading partner files (default: every core; see reading.read_partners).
+    file is read from outside it, even through a symbolic link. `jobs`: processes reading partner files
+    (default: every core; see reading.read_partners).
     """
     root = content_dir.parent if root is None else root
     textfile.forget_folders()  # folders may have changed since the last load (serve reloads)
     # 1. Find the files, and say so when one is where no content kind lives.
     program_src, sources, problems = _discover(content_dir, None if partner_files is None else set(partner_files))
     # 2. The program comes first: every other file is checked against its tiers and languages.
-    parse_file(program_src, content_dir, root, cache)
+    parse_file(program_src, content_dir, root)
     if program_src.data is None or program_src.problems:
         for src in sources:  # still report what each file says on its own
-            parse_file(src, content_dir, root, cache)
+            parse_file(src, content_dir, root)
         return None, _collect([program_src, *sources], problems)
     program = modelbuild.program_from(program_src.data, program_src.rel)
     crossrules.check_program(program_src, program)
@@ -105,7 +104,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     for src in sources:
         if src.kind == "partner":
             continue
-        valid = parse_file(src, content_dir, root, cache)[0]
+        valid = parse_file(src, content_dir, root)[0]
         if src.data is not None:  # refused in part: the checks whose values were accepted run all the same
             refused = () if valid else schema_check.refused_paths(src.kind, src.data)
             (crossrules.check_benefit if src.kind == "benefit" else crossrules.check_tip)(src, program, refused)
@@ -126,7 +125,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
     #    Reading them is shared out to every core when there are many (reading.read_partners).
     owners: dict[str, str] = dict(offer_owners or {})
     partners = [src for src in sources if src.kind == "partner"]
-    for src, valid, disputed in read_partners(partners, content_dir, root, cache, available_cores() if jobs is None
+    for src, valid, disputed in read_partners(partners, content_dir, root, available_cores() if jobs is None
                                               else jobs):
         if src.data is not None:
             refused = [] if valid else schema_check.refused_paths("partner", src.data)

@@ -25,20 +25,14 @@ from .positions import PathPart, dotted
 from .problems import Problem
 from .source import Source
 from .textfile import read_text
-from .yamlload import Loaded, parse_yaml, split_front_matter
-
-# Parsed YAML by file text, for a caller that reads the same files twice (`rewards diff` reads BASE
-# after HEAD, and most files are the same blob on both sides). Only clean parses are kept: a problem
-# names its file, and the file differs between the sides.
-ParseCache = dict[str, Loaded]
+from .yamlload import parse_yaml, split_front_matter
 
 
-
-def parse_file(src: Source, content_dir: Path, root: Path, cache: ParseCache | None) -> tuple[bool, list[Problem]]:
+def parse_file(src: Source, content_dir: Path, root: Path) -> tuple[bool, list[Problem]]:
     """Read, parse and schema-check one file: whether it has no problem, and its disputed numbers.
 
     A duplicate key keeps the first value and the file is still checked against its schema."""
-    disputed = read_file(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"), cache=cache)
+    disputed = read_file(src, content_dir / src.rel, root, markdown=src.kind in ("tip", "toolkit"))
     if src.data is None:
         return False, []
     src.problems.extend(schema_check.check(src.kind, src.data, src.text, src.shown, src.line_offset))
@@ -82,8 +76,7 @@ def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
     return data
 
 
-def read_file(src: Source, path: Path, root: Path | None, *, markdown: bool,
-          cache: ParseCache | None = None) -> tuple[Problem, ...]:
+def read_file(src: Source, path: Path, root: Path | None, *, markdown: bool) -> tuple[Problem, ...]:
     """Read and parse one file into `src`; returns its disputed values (see yamlload.Loaded.disputed)."""
     text, problems = read_text(path, src.shown, root)
     if text is None:
@@ -101,11 +94,7 @@ def read_file(src: Source, path: Path, root: Path | None, *, markdown: bool,
         for offset, message in markdown_problems(parts.body):
             line, col = textfile.position(parts.body, offset)
             src.problems.append(Problem(src.shown, parts.body_line + line - 1, col, message))
-    loaded = None if cache is None else cache.get(src.text)
-    if loaded is None:
-        loaded = parse_yaml(src.text, src.shown, src.line_offset)
-        if cache is not None and not loaded.problems and not loaded.disputed:
-            cache[src.text] = loaded
+    loaded = parse_yaml(src.text, src.shown, src.line_offset)
     src.data = loaded.data
     src.problems.extend(loaded.problems)
     if src.data is not None and not isinstance(src.data, dict):
@@ -132,26 +121,25 @@ class _Read:
     data: Any
     problems: tuple[Problem, ...]
     stood: tuple[Problem, ...]
-    clean: bool  # its YAML parsed without a problem (a ParseCache may keep it)
 
 
 def _read_chunk(first: int, last: int) -> list[_Read]:
     content_dir, root, sources = _JOB["content_dir"], _JOB["root"], _JOB["sources"]
     out = []
     for src in sources[first:last]:
-        parsed: ParseCache = {}  # filled only by a clean parse
-        stood = parse_file(src, content_dir, root, parsed)[1]
-        out.append(_Read(src.text, src.data, tuple(src.problems), tuple(stood), src.text in parsed))
+        stood = parse_file(src, content_dir, root)[1]
+        out.append(_Read(src.text, src.data, tuple(src.problems), tuple(stood)))
     return out
 
 
-def read_partners(sources: Sequence[Source], content_dir: Path, root: Path, cache: ParseCache | None,
+def read_partners(sources: Sequence[Source], content_dir: Path, root: Path,
                   jobs: int) -> Iterator[tuple[Source, bool, list[Problem]]]:
     """Each partner source, read, parsed and schema-checked (as `parse_file` leaves it), in order,
     with what `parse_file` answers: whether it has no problem, and its disputed numbers that stood."""
-    if jobs <= 1 or len(sources) < PARALLEL_FROM or cache or "fork" not in multiprocessing.get_all_start_methods():
-        for src in sources:  # a warm cache makes parsing cheap: nothing to share out
-            yield src, *parse_file(src, content_dir, root, cache)
+    if (jobs <= 1 or len(sources) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):  # a daemonic process (rewards diff's BASE) has no children
+        for src in sources:
+            yield src, *parse_file(src, content_dir, root)
         return
     _JOB.update(content_dir=content_dir, root=root, sources=sources)
     done = 0
@@ -168,8 +156,6 @@ def read_partners(sources: Sequence[Source], content_dir: Path, root: Path, cach
                     src = sources[done]
                     src.text, src.data = read.text, read.data
                     src.problems.extend(read.problems)
-                    if cache is not None and read.clean:
-                        cache[read.text] = Loaded(read.data, read.text, ())
                     done += 1
                     yield src, not read.problems, list(read.stood)
                 following = next(starts, None)
@@ -177,6 +163,6 @@ def read_partners(sources: Sequence[Source], content_dir: Path, root: Path, cach
                     ahead.append(pool.submit(_read_chunk, following, min(following + CHUNK, len(sources))))
     except BrokenProcessPool:  # a worker was killed (out of memory?): the rest one at a time
         for src in sources[done:]:
-            yield src, *parse_file(src, content_dir, root, cache)
+            yield src, *parse_file(src, content_dir, root)
     finally:
         _JOB.clear()

@@ -20,10 +20,9 @@ from pathlib import Path, PurePosixPath
 
 from notifier.plan import History
 
-from ..reading import ParseCache
 from . import git
 from .compare import Diff, compare
-from .sides import Side, load_side, read_side, snapshot_side
+from .sides import Side, load_side
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +125,7 @@ def _catalog_paths(plan: Plan) -> list[str]:
     return [plan.site, *(f"{plan.content}/{name}" for name in ("program.yml", "benefits", "tips", "toolkit"))]
 
 
-def _base(plan: Plan, request: Request, dest: Path, partner_files: tuple[str, ...] | None,
-          cache: ParseCache | None = None) -> Side:
+def _base(plan: Plan, request: Request, dest: Path, partner_files: tuple[str, ...] | None) -> Side:
     label = f"BASE {plan.base_label}"
     paths = [plan.site, plan.content] if partner_files is None else [
         *_catalog_paths(plan), *(f"{plan.content}/{f}" for f in partner_files)]
@@ -136,7 +134,7 @@ def _base(plan: Plan, request: Request, dest: Path, partner_files: tuple[str, ..
     if not site.exists():
         return Side(label, (), True)  # no site.yml at BASE: nothing to compare with
     return load_side(label, site, request.today, request.history, partner_files=partner_files,
-                     compare=plan.ids, shown_from=dest, cache=cache)
+                     compare=plan.ids, shown_from=dest)
 
 
 def _head_partial(plan: Plan, request: Request, head_site: Path) -> Side:
@@ -163,10 +161,8 @@ def _head_partial(plan: Plan, request: Request, head_site: Path) -> Side:
 
 
 def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) -> tuple[Side, Side]:
-    """Every partner on both sides. HEAD is read first and keeps its parses: most files are the same
-    blob at BASE (a moved threshold leaves every partner file alone), so BASE parses only what
-    differs, which halves the reading. Then BASE is read and assessed in a forked process while this
-    one assesses HEAD, since the rules cost about as much as the reading.
+    """Every partner on both sides: BASE in a forked process while this one does HEAD, since the
+    two are independent and each costs about a `rewards validate` plus the rules.
 
     Only what differs crosses back: the worker sends a hash of each partner's snapshot, and then the
     snapshots of the partners whose hash differs from HEAD's (pickling 10,000 snapshots would cost
@@ -174,23 +170,19 @@ def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) 
     so the two sides' hashes are comparable.
     """
     label = f"HEAD {plan.head_label}"
-    cache: ParseCache = {}
-    root = head_site.parents[len(PurePosixPath(plan.site).parts) - 1]
-    read = read_side(label, _extract_head(plan, root, [plan.site, plan.content]), request.today,
-                     shown_from=None if plan.head is None else root, cache=cache)
-    if isinstance(read, Side):  # HEAD is invalid: its problems are the answer, BASE is not needed
-        return read, read
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork (not Linux or macOS): one after the other
-        head = snapshot_side(label, *read, request.history, request.today)
-        return _base(plan, request, base_dest, None, cache), head
+        head = _head_whole(plan, request, head_site, label)
+        return (_base(plan, request, base_dest, None) if head.valid else head), head
     here, there = context.Pipe(duplex=True)
-    worker = context.Process(target=_base_worker, args=(plan, request, base_dest, there, cache), daemon=True)
+    worker = context.Process(target=_base_worker, args=(plan, request, base_dest, there), daemon=True)
     worker.start()
     there.close()
     try:
-        head = snapshot_side(label, *read, request.history, request.today)
+        head = _head_whole(plan, request, head_site, label)
+        if not head.valid:
+            return head, head
         answer = here.recv()
         if isinstance(answer, git.GitError):
             raise answer
@@ -202,15 +194,22 @@ def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) 
         same = {p: head.partners[p] for p in hashes if p not in partners}
         return replace(base, partners={**same, **partners}), head
     finally:
-        if worker.is_alive() and not here.poll():  # this side failed: BASE is not needed
+        if worker.is_alive() and not here.poll():  # HEAD is invalid: BASE is not needed
             worker.kill()
         worker.join()
         here.close()
 
 
-def _base_worker(plan: Plan, request: Request, dest: Path, pipe: Connection, cache: ParseCache) -> None:
+def _head_whole(plan: Plan, request: Request, head_site: Path, label: str) -> Side:
+    root = head_site.parents[len(PurePosixPath(plan.site).parts) - 1]
+    head_site = _extract_head(plan, root, [plan.site, plan.content])
+    return load_side(label, head_site, request.today, request.history,
+                     shown_from=None if plan.head is None else root)
+
+
+def _base_worker(plan: Plan, request: Request, dest: Path, pipe: Connection) -> None:
     try:
-        base = _base(plan, request, dest, None, cache)
+        base = _base(plan, request, dest, None)
     except git.GitError as exc:
         pipe.send(exc)
         return

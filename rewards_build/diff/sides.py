@@ -16,11 +16,8 @@ from pathlib import Path
 
 from notifier.plan import History
 
-from ..config import SiteConfig
-from ..model import Content
 from ..pipeline import load_config, load_content
 from ..problems import Problem
-from ..reading import ParseCache
 from .snapshot import Catalog, PartnerSnapshot, catalog, snapshots
 
 
@@ -40,30 +37,16 @@ class Side:
 
 def load_side(label: str, site_path: Path, today: dt.date, history: History, *,
               partner_files: Collection[str] | None = None, compare: Collection[str] | None = None,
-              shown_from: Path | None = None, cache: ParseCache | None = None) -> Side:
+              shown_from: Path | None = None) -> Side:
     """`partner_files` (content-relative, "partners/x.yml"): load only the catalog and these; `compare`:
     the partner ids to snapshot (default: every one loaded). `shown_from`: problems name files
-    relative to this folder (BASE is read from a temporary copy, and its paths should not say so).
-    `cache`: parses to reuse (pipeline.ParseCache)."""
-    read = read_side(label, site_path, today, partner_files=partner_files, shown_from=shown_from, cache=cache)
-    return read if isinstance(read, Side) else snapshot_side(label, *read, history, today, compare)
-
-
-def read_side(label: str, site_path: Path, today: dt.date, *, partner_files: Collection[str] | None = None,
-              shown_from: Path | None = None, cache: ParseCache | None = None) -> tuple[SiteConfig, Content] | Side:
-    """The loaded program, or a Side that says why it could not be loaded."""
+    relative to this folder (BASE is read from a temporary copy, and its paths should not say so)."""
     config, problems = load_config(site_path)
     if config is None:
         return Side(label, _shown(problems, shown_from), config_error=True)
-    content, problems = load_content(config.content_dir, today, partner_files=partner_files, root=config.root,
-                                     cache=cache)
+    content, problems = load_content(config.content_dir, today, partner_files=partner_files, root=config.root)
     if content is None:
         return Side(label, _shown(problems, shown_from))
-    return config, content
-
-
-def snapshot_side(label: str, config: SiteConfig, content: Content, history: History, today: dt.date,
-                  compare: Collection[str] | None = None) -> Side:
     wanted = content.partners.values() if compare is None else [
         content.partners[p] for p in compare if p in content.partners]
     return Side(label, (), False, catalog(config, content), snapshots(config, content, wanted, history, today),

@@ -92,3 +92,21 @@ def test_validate_reads_on_every_core_as_users_run_it(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{reading.PARALLEL_FROM + 50} partners" in done.stderr
+
+
+def test_a_whole_program_diff_reads_both_sides_with_many_partners(tmp_path: Path) -> None:
+    # rewards diff reads BASE in a daemonic process, which may not start workers of its own: it reads
+    # one file at a time there, while HEAD is read on every core.
+    generate(tmp_path, reading.PARALLEL_FROM + 50, TODAY)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    program = tmp_path / "content" / "program.yml"
+    program.write_text(program.read_text(encoding="utf-8").replace("threshold_usd: 50000,", "threshold_usd: 40000,"),
+                       encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "rewards_build", "diff", "--today", TODAY.isoformat()],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "tier t50k threshold: $50,000 -> $40,000" in done.stdout
+    assert "Traceback" not in done.stderr

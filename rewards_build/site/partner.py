@@ -63,11 +63,13 @@ def _row(site: Site, s: PartnerStanding) -> PartnerRow:
     )
 
 
-def _contact(site: Site, f: Formatter, c: Contact) -> ContactRow:
-    """A marketing contact as the page shows it: on a public site without the name, email and phone masked."""
+def _contact(site: Site, f: Formatter, p: Partner, c: Contact) -> ContactRow:
+    """A marketing contact as the page shows it: on a public site without the name, email and phone masked;
+    with a note when it has opted out of tips (the notifier asks rules.gets_tips the same question)."""
     masked = site.config.mask_contacts
+    note = "" if rules.gets_tips(p, c) else f.gettext("no best-practice tips (opted out); reminders still come")
     return ContactRow("" if site.config.public else c.name, mask_email(c.email) if masked else c.email,
-                      mask_phone(c.phone) if masked else c.phone, f.language_name(c.language))
+                      mask_phone(c.phone) if masked else c.phone, f.language_name(c.language), note)
 
 
 def _page(site: Site, s: PartnerStanding, language: str) -> Page:
@@ -99,7 +101,7 @@ def _page(site: Site, s: PartnerStanding, language: str) -> Page:
             f.date(o.live_date), _owner(site, f, o),
         ) for o in p.offers),
         alerts=tuple(_alert(site, s, edits, e) for e in s.escalations),
-        contacts=tuple(_contact(site, f, ct) for ct in p.contacts),
+        contacts=tuple(_contact(site, f, p, ct) for ct in p.contacts),
         assign_contact=assign,
         sales=tuple(g for g in sales if g.groups),
         technical=tuple(g for g in technical if g.groups),

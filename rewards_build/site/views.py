@@ -129,6 +129,7 @@ class ContactRow:
     email: str
     phone: str
     language: str
+    note: str = ""  # why the contact gets less mail than the others (rules.gets_tips), or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Benchmark `rewards build` as users run it, against its floor and against Hugo on the same pages, in one run.
 
-    python bench/build.py [--partners 1000 10000] [--repeat 3] [--hugo PATH] [--jobs N]
+    python bench/build.py [--partners 1000 10000] [--repeat 3] [--hugo PATH] [--jobs N] [--rows noop one ...]
 
 Every row is a whole process, started afresh (bench/timing.py: the disk synced before each run, wall,
 CPU of the whole process tree, the largest process's peak memory), on the same generated partners
@@ -68,6 +68,8 @@ from generate import generate  # noqa: E402
 from timing import Run, load, paired, spread, tree_bytes, whole  # noqa: E402
 
 MANIFEST = ".rewards-build.json"  # the build's bookkeeping (rewards_build/site/urls.py): not a page
+ROWS = {"full": "full build", "noop": "no-op rebuild", "first": "one partner, first rebuild",
+        "one": "one-partner rebuild"}
 HUGO_SITE = REPO / "bench" / "hugo"
 PRODUCT, FLOOR, HUGO = "rewards build", "floor (same bytes)", "hugo"
 FULL, NOOP, FIRST, ONE = "full build", "no-op rebuild", "one partner, first rebuild", "one-partner rebuild"
@@ -150,21 +152,30 @@ class Bench:
 
     # --- the rows
 
-    def measure(self) -> None:
+    def measure(self, rows: list[str]) -> None:
         sides = [PRODUCT, FLOOR] + ([HUGO] if self.hugo else [])
         for round_ in range(self.repeat):
             site = self.work / f"site-{round_}"
-            order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
-            for side in order:
-                self.full(side, round_, site)
+            if FULL in rows:
+                order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
+                for side in order:
+                    self.full(side, round_, site)
+            elif FIRST in rows:  # the first rebuild needs a site just built: built untimed
+                self.product(site)
+            else:  # the steady-state rebuilds run on the reference build, kept in step with the content
+                site = self.reference
             pair = (PRODUCT, FLOOR) if round_ % 2 == 0 else (FLOOR, PRODUCT)
-            for side in pair:
-                self.noop(side, round_, site)
+            if NOOP in rows:
+                for side in pair:
+                    self.noop(side, round_, site)
             first, second = (self.partners[(self.n // 2 + round_ * 97 + k) % self.n] for k in (0, 1))
-            self.one_partner(FIRST, first, pair, round_, site, restore=True)
-            self.one_partner(ONE, second, pair, round_, site, restore=False)
-            shutil.rmtree(self.work / f".site-{round_}.rewards-builds", ignore_errors=True)
-            (self.work / f"site-{round_}").unlink(missing_ok=True)
+            if FIRST in rows:
+                self.one_partner(FIRST, first, pair, round_, site, restore=True)
+            if ONE in rows:
+                self.one_partner(ONE, second, pair, round_, site, restore=site == self.reference)
+            if site != self.reference:
+                shutil.rmtree(self.work / f".site-{round_}.rewards-builds", ignore_errors=True)
+                site.unlink(missing_ok=True)
 
     def full(self, side: str, round_: int, site: Path) -> None:
         if side == PRODUCT:
@@ -258,21 +269,33 @@ def main() -> None:
     parser.add_argument("--hugo", type=Path, default=default_hugo(),
                         help="the hugo binary (default: bench/.venv-hugo's, which `make bench` installs)")
     parser.add_argument("--no-hugo", action="store_true", help="leave the Hugo peer out")
+    parser.add_argument("--rows", nargs="+", choices=list(ROWS), default=list(ROWS),
+                        help="rows to measure (default: all); without `full`, one untimed build serves the rebuilds")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="let every process compile the product from source (PYTHONDONTWRITEBYTECODE as set)")
     args = parser.parse_args()
-    hugo = None if args.no_hugo else args.hugo
+    rows = [ROWS[r] for r in args.rows]
+    hugo = None if args.no_hugo or FULL not in rows else args.hugo
+    if not args.no_bytecode_cache:
+        # As an installed package runs: byte code compiled once (by the warm-up) and then loaded, here
+        # into a folder of this run's own so the tree is not written. Without it, a shell that sets
+        # PYTHONDONTWRITEBYTECODE=1 bills every run the compilation of about 60 modules (0.1 s).
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="rewards-bench-pycache-")
     print(f"$ python bench/build.py {' '.join(sys.argv[1:])}")
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split("+")[0] if hugo else "none"
-    print(f"{os.cpu_count()} cores, Python {platform.python_version()}, Hugo: {version}; load average before: {load()}")
+    print(f"{os.cpu_count()} cores, Python {platform.python_version()}, Hugo: {version}; byte code "
+          f"{'compiled in every run' if args.no_bytecode_cache else 'cached'}; load average before: {load()}")
     results: dict[int, Bench] = {}
     for n in args.partners:
         with tempfile.TemporaryDirectory(prefix="rewards-bench-build-") as tmp:
             bench = Bench(n, Path(tmp), args.repeat, args.jobs, hugo)
-            bench.measure()
+            bench.measure(rows)
             bench.table()
             results[n] = bench
     if len(results) > 1:
         small, large = min(results), max(results)
-        for row in (FULL, ONE, NOOP):
+        for row in (r for r in (FULL, ONE, NOOP) if r in rows):
             a = statistics.median(m.run.wall for m in results[small].runs[(row, PRODUCT)])
             b = statistics.median(m.run.wall for m in results[large].runs[(row, PRODUCT)])
             print(f"{row}, {large:,} vs {small:,} partners: x{b / a:.2f} the time for x{large / small:.0f} the "

@@ -7,125 +7,33 @@ them between builds. This is what makes incremental builds correct (the Lektor w
   a new module is covered without anyone listing it), and today's date. When it changes,
   everything is re-rendered (and still only files whose bytes differ are written).
 - Each partner file has its own fingerprint: (size, mtime) first, and a SHA-256 of the bytes when
-  those differ. A changed partner re-renders its own pages and the pages that list partners.
+  those differ, or when they were recorded so shortly before the scan that a later write could
+  have left them as they were (file times are coarse: the "racy" stamps git also re-checks). A
+  changed partner re-renders its own pages and, if its row changed, the pages that list partners.
+
+Everything here is the standard library: a no-op build decides from it alone, without importing the
+loaders and renderers (see build.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import urls
+from .manifest import MANIFEST_VERSION, Scan
 
-MANIFEST_VERSION = 3
 PARTNERS_DIR = "partners"
+# A stamp recorded less than this before its scan is re-checked by hash: a write in the same tick of
+# the file system's clock can leave size and time as they were (2 s covers the coarsest, FAT's).
+RACY_NS = 2_000_000_000
 # The code that turns content into pages: all of it counts, whichever module a change lands in.
 CODE_PACKAGES = ("rewards_build", "notifier")
 PACKAGES_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the packages (checkout or site-packages)
 _NOT_INPUTS = ("__pycache__",)  # byte code changes whenever Python recompiles, not when the code does
-
-
-class DamagedManifest(ValueError):
-    """The manifest is there but is not what a build writes; the message says how."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileStamp:
-    rel: str  # content-relative, e.g. partners/contoso.yml
-    size: int
-    mtime_ns: int
-    sha: str = ""
-
-
-@dataclass
-class Manifest:
-    global_key: str = ""
-    partners: dict[str, FileStamp] = field(default_factory=dict)  # by partner id
-    rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # PartnerRow as JSON, by id
-    outputs: list[str] = field(default_factory=list)  # every output not belonging to a partner
-    offers: dict[str, list[str]] = field(default_factory=dict)  # offer ids, by partner id
-    parent: str = ""  # the build folder this build was made from (the spare of the next build), if any
-    changed: list[str] = field(default_factory=list)  # outputs that differ from the parent's: written or gone
-
-    @classmethod
-    def read(cls, out: Path, languages: Sequence[str] = ()) -> Manifest | None:
-        """The previous build's manifest; None when there is none or it is of another version.
-        Raises DamagedManifest when it is not what a build writes (truncated, random bytes, the
-        wrong shape): the output folder is not trusted to hold what we wrote."""
-        try:
-            text = (out / urls.MANIFEST).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            raise DamagedManifest(error.strerror or str(error)) from None
-        try:
-            data = json.loads(text.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise DamagedManifest("not UTF-8") from None
-        except ValueError as error:
-            raise DamagedManifest(f"not JSON: {error}") from None
-        if not isinstance(data, dict):
-            raise DamagedManifest(f"a JSON {type(data).__name__}, not an object")
-        if data.get("version") != MANIFEST_VERSION:
-            return None
-        return cls._checked(data, languages)
-
-    @classmethod
-    def _checked(cls, data: dict[str, Any], languages: Sequence[str]) -> Manifest:
-        def need(ok: bool, what: str) -> None:
-            if not ok:
-                raise DamagedManifest(what)
-
-        missing = [key for key in ("global", "partners", "rows", "outputs", "offers", "parent", "changed")
-                   if key not in data]
-        need(not missing, f"missing {', '.join(missing)}")
-        need(isinstance(data["global"], str), "global is not text")
-        partners, rows, outputs, offers = data["partners"], data["rows"], data["outputs"], data["offers"]
-        need(isinstance(partners, dict) and all(
-            isinstance(v, list) and len(v) == 4 and isinstance(v[0], str) and type(v[1]) is int
-            and type(v[2]) is int and isinstance(v[3], str) for v in partners.values()), "partners: bad file stamp")
-        need(isinstance(rows, dict) and all(
-            isinstance(row, dict) and row.get("id") == pid and isinstance(row.get("html"), dict)
-            and all(isinstance(row["html"].get(lang), str) for lang in languages)
-            for pid, row in rows.items()), "rows: bad partner row")
-        need(isinstance(outputs, list) and all(isinstance(o, str) for o in outputs), "outputs: not a list of paths")
-        need(isinstance(data["parent"], str) and (data["parent"] == "" or _safe_path(data["parent"], parts=1)),
-             "parent: not a folder name")
-        need(isinstance(data["changed"], list) and all(isinstance(o, str) for o in data["changed"]),
-             "changed: not a list of paths")
-        # Paths and ids name files the build removes or links: none may leave the build folder.
-        need(all(_safe_path(rel) for rel in outputs + data["changed"]), "a path leaves the site folder")
-        need(all(_safe_path(pid, parts=1) for ids in (partners, rows, offers) for pid in ids), "a partner id is "
-             "not a file name")
-        need(isinstance(offers, dict) and all(isinstance(ids, list) and all(isinstance(i, str) for i in ids)
-                                              for ids in offers.values()), "offers: not lists of offer ids")
-        return cls(data["global"], {k: FileStamp(*v) for k, v in partners.items()}, rows, outputs, offers,
-                   data["parent"], data["changed"])
-
-    def to_bytes(self) -> bytes:
-        data = {"version": MANIFEST_VERSION, "global": self.global_key,
-                "partners": {k: [s.rel, s.size, s.mtime_ns, s.sha] for k, s in sorted(self.partners.items())},
-                "rows": dict(sorted(self.rows.items())), "outputs": sorted(self.outputs),
-                "offers": dict(sorted(self.offers.items())), "parent": self.parent,
-                "changed": sorted(self.changed)}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _safe_path(rel: str, parts: int = 0) -> bool:
-    """A relative path inside a folder (no .., no absolute path, no empty part); `parts`: exactly so many."""
-    names = rel.split("/")
-    return bool(rel) and "\0" not in rel and "\\" not in rel and all(n not in ("", ".", "..") for n in names) \
-        and (parts == 0 or len(names) == parts)
-
-
-def offer_owners(offers: dict[str, list[str]], skip: set[str]) -> dict[str, str]:
-    """offer id -> partner id for the partners in `offers` that are not in `skip`."""
-    return {oid: pid for pid, oids in offers.items() if pid not in skip for oid in oids}
+LOCALE_DIR = PACKAGES_ROOT / "rewards_build" / "locale"  # as i18n.LOCALE_DIR (which imports Babel)
 
 
 def _walk(folder: Path, skip: Path | None = None) -> list[Path]:
@@ -169,47 +77,56 @@ def _entry(name: str, path: Path) -> bytes:
     return f"{name}\0{len(data)}\0".encode() + data  # the length keeps file boundaries unambiguous
 
 
-def scan_partners(content_dir: Path) -> tuple[dict[str, FileStamp], bool]:
-    """Every partner file, by id (its file name), with size and modification time (no reading);
-    and whether anything else sits in partners/ (a stray file is a problem only a full load reports)."""
-    stamps: dict[str, FileStamp] = {}
+def catalogs_fingerprint(languages: Sequence[str]) -> str:
+    """The translation catalogs of the site's languages (i18n.py reads them; this needs no Babel)."""
+    digest = hashlib.sha256()
+    for language in languages:
+        path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
+
+
+def scan_partners(content_dir: Path) -> tuple[Scan, bool]:
+    """Every partner file, by id (its file name), with size and modification time (no reading), in
+    file-name order; and whether anything else sits in partners/ (a stray file is a problem only a full
+    load reports)."""
+    started = time.time_ns()
     strays = False
+    found: list[tuple[str, int, int]] = []
     folder = content_dir / PARTNERS_DIR
     if not folder.is_dir():
-        return stamps, strays
+        return Scan(at_ns=started), strays
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            if entry.name.endswith(".yml") and entry.is_file():
+            if name.endswith(".yml") and entry.is_file():
                 st = entry.stat()
-                stamps[entry.name[:-4]] = FileStamp(f"{PARTNERS_DIR}/{entry.name}", st.st_size, st.st_mtime_ns)
+                found.append((name, st.st_size, st.st_mtime_ns))
             else:
                 strays = True
-    return stamps, strays
+    found.sort()
+    return Scan([n[:-4] for n, _, _ in found], [s for _, s, _ in found], [m for _, _, m in found], started), strays
+
+
+def partner_rel(pid: str) -> str:
+    """A partner file's path in the content folder (ids are file names)."""
+    return f"{PARTNERS_DIR}/{pid}.yml"
 
 
 def sha_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def partner_changes(content_dir: Path, old: dict[str, FileStamp],
-                    now: dict[str, FileStamp]) -> tuple[dict[str, FileStamp], list[str], list[str]]:
-    """Compare the scan with the manifest: (stamps with hashes, changed or added ids, removed ids)."""
-    stamped: dict[str, FileStamp] = {}
-    changed: list[str] = []
-    for pid, stamp in now.items():
-        before = old.get(pid)
-        if before and (before.size, before.mtime_ns, before.rel) == (stamp.size, stamp.mtime_ns, stamp.rel):
-            stamped[pid] = before
-            continue
-        sha = sha_of(content_dir / stamp.rel)
-        stamped[pid] = FileStamp(stamp.rel, stamp.size, stamp.mtime_ns, sha)
-        if before is None or before.sha != sha:
-            changed.append(pid)
-    removed = [pid for pid in old if pid not in now]
-    return stamped, sorted(changed), sorted(removed)
-
-
-def hash_all(content_dir: Path, now: dict[str, FileStamp]) -> dict[str, FileStamp]:
-    return {pid: FileStamp(s.rel, s.size, s.mtime_ns, sha_of(content_dir / s.rel)) for pid, s in now.items()}
+def suspects(now: Scan, before: Scan) -> tuple[list[str], list[str]]:
+    """(partners whose file may have changed since `before`: new, other size or time, or a stamp too
+    recent to trust; partners whose file went)."""
+    racy_from = before.at_ns - RACY_NS
+    if now.same_stamps(before):
+        return [pid for pid, mtime in zip(now.ids, now.mtimes, strict=True) if mtime >= racy_from], []
+    old = {pid: (size, mtime) for pid, size, mtime in zip(before.ids, before.sizes, before.mtimes, strict=True)}
+    maybe = [pid for pid, size, mtime in zip(now.ids, now.sizes, now.mtimes, strict=True)
+             if old.get(pid) != (size, mtime) or mtime >= racy_from]
+    present = set(now.ids)
+    return maybe, [pid for pid in before.ids if pid not in present]

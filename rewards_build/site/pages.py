@@ -324,11 +324,15 @@ def index_row(site: Site, r: PartnerRow, language: str) -> IndexRow:
 
 def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Page:
     """The index of every partner: the rows' HTML comes rendered (see `index_row`)."""
+    return partners_index_page(site, Markup("".join(row["html"][language] for row in rows)), len(rows), language)
+
+
+def partners_index_page(site: Site, rows_html: Markup, n: int, language: str) -> Page:
+    """The partners index around its rows, already rendered (listing.py splices a partial build's rows in)."""
     f = Formatter(language)
     c, _ = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
                   f.gettext("Every partner in the program, its tier and its alerts."), noindex=partners_hidden(site))
-    rows_html = Markup("".join(row["html"][language] for row in rows))
-    count = f.ngettext("%(num)s partner", "%(num)s partners", len(rows)) % {"num": f.number(len(rows))}
+    count = f.ngettext("%(num)s partner", "%(num)s partners", n) % {"num": f.number(n)}
     types = tuple(Link(f.gettext(label), code) for code, label in labels.LISTING_TYPES.items())
     return Page(urls.output_file(urls.PARTNERS, language, site.default), "partners.html",
                 PartnersIndexContext(c, rows_html, count, types))

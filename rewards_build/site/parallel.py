@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any, TextIO
 
 from . import write
@@ -39,7 +38,7 @@ def _render_chunk(ids: list[str]) -> tuple[list[str], list[dict[str, Any]], int]
                 written.append(page.output)
         html = {lang: renderer.render("_partner_row.html", lang, r=index_row(site, row, lang))
                 for lang in site.languages}
-        rows.append({**asdict(row), "listing_types": list(row.listing_types), "html": html})  # as JSON reads it
+        rows.append({"id": row.id, "name": row.name, "html": html})  # what the pages listing partners show
     return written, rows, count
 
 

@@ -75,15 +75,17 @@ def _build_in_child(copy: SiteCopy, out: Path, after: int | None) -> tuple[str, 
 
 def _state(out: Path) -> dict[str, object]:
     """What a reader of the output path sees: every file's bytes; the manifest without the name of
-    the build folder it was made from (a new name each build)."""
+    the build folder it was made from and the time its partner files were scanned (new each build)."""
     if not out.exists():
         return {}
     files: dict[str, object] = dict(tree(out, skip=(MANIFEST,)))
     manifest = out / MANIFEST
     if manifest.exists():
-        data = json.loads(manifest.read_bytes())
+        header, _, lines = manifest.read_bytes().partition(b"\n")  # JSON Lines: a header, then a line per partner
+        data = json.loads(header)
         data.pop("parent", None)
-        files[MANIFEST] = data
+        data.pop("scanned_ns", None)
+        files[MANIFEST] = (data, lines)
     return files
 
 

@@ -14,17 +14,38 @@ from site_helpers import TODAY, SiteCopy, tree
 from rewards_build import cli
 from rewards_build.site.urls import MANIFEST
 
+CHANGED = "adatum-awaiting-contact"  # the partner the test changes: its line is the one a partial build reads
+
+
+def _parts(good: bytes) -> tuple[dict, list[list]]:
+    """The manifest's header and its partner lines (JSON Lines: rewards_build/site/manifest.py)."""
+    header, *lines = good.decode().splitlines()
+    return json.loads(header), [json.loads(line) for line in lines]
+
+
+def _joined(header: object, lines: list[object]) -> bytes:
+    return "".join(json.dumps(part) + "\n" for part in [header, *lines]).encode()
+
 
 def _damage(edit: Callable[[dict], object]) -> Callable[[bytes], bytes]:
+    """Damage the header."""
     def apply(good: bytes) -> bytes:
-        data = json.loads(good)
-        return json.dumps(edit(data)).encode()
+        header, lines = _parts(good)
+        return _joined(edit(header), lines)
+    return apply
+
+
+def _damage_line(edit: Callable[[list], object]) -> Callable[[bytes], bytes]:
+    """Damage the changed partner's line (the one a partial build has to read)."""
+    def apply(good: bytes) -> bytes:
+        header, lines = _parts(good)
+        return _joined(header, [edit(line) if line[0] == CHANGED else line for line in lines])
     return apply
 
 
 def _first_partner(data: dict) -> str:
     """A partner other than the one the test changes (its row is re-rendered anyway)."""
-    return sorted(data["partners"])[-1]
+    return sorted(data["ids"])[-1]
 
 
 def _set(data: dict, *path_and_value: object) -> dict:
@@ -36,29 +57,43 @@ def _set(data: dict, *path_and_value: object) -> dict:
     return data
 
 
+def _line_of(good: bytes, pid: str) -> bytes:
+    start = good.index(b'\n["' + pid.encode() + b'",') + 1
+    return good[start:good.index(b"\n", start) + 1]
+
+
+def _drop_line(good: bytes) -> bytes:
+    header, lines = _parts(good)
+    return _joined(header, lines[1:])
+
+
 DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "empty": lambda good: b"",
     "truncated": lambda good: good[: len(good) // 2],
+    "header only": lambda good: good.split(b"\n", 1)[0],
     "random bytes": lambda good: random.Random(7).randbytes(4000),
     "not UTF-8": lambda good: b"\xff\xfe" + good,
     "a list": _damage(lambda d: [d]),
     "null": _damage(lambda d: None),
     "keys missing": _damage(lambda d: {"version": d["version"], "global": d["global"]}),
     "global not text": _damage(lambda d: _set(d, "global", 7)),
-    "partner stamp too short": _damage(lambda d: _set(d, "partners", _first_partner(d), [1])),
-    "partner stamp of the wrong types": _damage(lambda d: _set(d, "partners", _first_partner(d), ["a", "b", "c", 4])),
-    "partners a list": _damage(lambda d: _set(d, "partners", [])),
-    "row without html": _damage(lambda d: _set(d, "rows", _first_partner(d), {"id": _first_partner(d)})),
-    "row html missing a language": _damage(lambda d: _set(d, "rows", _first_partner(d), "html", {"en": "<tr>"})),
-    "row not an object": _damage(lambda d: _set(d, "rows", _first_partner(d), "x")),
+    "partner stamps of different lengths": _damage(lambda d: _set(d, "sizes", d["sizes"][1:])),
+    "partner stamp of the wrong type": _damage(lambda d: _set(d, "mtimes", ["a", *d["mtimes"][1:]])),
+    "partners not lists": _damage(lambda d: _set(d, "ids", {})),
+    "a partner line missing": _drop_line,
+    "a partner line cut short": lambda good: good.replace(
+        _line_of(good, CHANGED), _line_of(good, CHANGED)[: len(_line_of(good, CHANGED)) // 2] + b"\n"),
+    "a partner line gone, another in its place": lambda good: good.replace(
+        _line_of(good, CHANGED), _line_of(good, CHANGED).replace(CHANGED.encode(), b"someone-else", 1)),
+    "a partner line too short": _damage_line(lambda line: line[:3]),
+    "a partner line with a row missing a language": _damage_line(lambda line: [*line[:4], line[4][:1]]),
+    "a partner line with offers of the wrong shape": _damage_line(lambda line: [*line[:2], "x", *line[3:]]),
     "outputs not text": _damage(lambda d: _set(d, "outputs", [1, 2])),
-    "offers of the wrong shape": _damage(lambda d: _set(d, "offers", _first_partner(d), "x")),
     # names the build removes or links: a damaged (or crafted) manifest must not reach outside the site
     "an output outside the site": _damage(lambda d: _set(d, "outputs", [*d["outputs"], "../../repo/site.yml"])),
     "a changed path outside the site": _damage(lambda d: _set(d, "changed", ["../x", "/etc/passwd"])),
     "a parent outside the builds": _damage(lambda d: _set(d, "parent", "..")),
-    "a partner id with a slash": _damage(lambda d: _set(d, "partners", "../../repo",
-                                                         d["partners"][_first_partner(d)])),
+    "a partner id with a slash": _damage(lambda d: _set(d, "ids", [*d["ids"][:-1], "../../repo"])),
 }
 
 
@@ -99,10 +134,10 @@ def test_a_manifest_of_another_version_is_silently_a_full_build(site_copy: SiteC
     out = tmp_path / "site"
     site_copy.build(out, jobs=1)
     manifest = out / MANIFEST
-    data = json.loads(manifest.read_bytes())
-    data["version"] = 1
+    header, lines = _parts(manifest.read_bytes())
+    header["version"] = 1
     manifest.unlink()
-    manifest.write_text(json.dumps(data))
+    manifest.write_bytes(_joined(header, lines))
     result, log = site_copy.build(out, jobs=1)
     assert result.exit_code == 0 and result.mode == "full", log
     assert "is damaged" not in log

@@ -1,0 +1,133 @@
+"""Making what a plan asks for: load and validate the planned content, render and stage the pages,
+record the manifest. build.py imports this module only when there is something to make: it brings
+the loaders, the schemas, the rules, Jinja, Markdown and Babel with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TextIO
+
+from jinja2 import TemplateError
+
+from ..config import SiteConfig
+from ..model import Content
+from ..pipeline import load_content
+from ..problems import Problem
+from . import inputs, listing, urls, write
+from .manifest import Entry, Manifest
+from .pages import Site, global_pages, listing_pages
+from .parallel import Progress, render_partners
+from .partner import partner_outputs
+from .plan import BuildPlan
+from .render import Renderer, page_bytes
+from .search import search_indexes
+from .views import Page
+
+BUILD_ERRORS = (OSError, TemplateError)  # a full disk, a broken template: the old site stays
+Unspliceable = listing.Unspliceable
+Row = listing.Row
+
+
+def outputs_per_partner(languages: int) -> int:
+    """A page and a feed per language, and the JSON (`partner.partner_outputs`), for counts and progress."""
+    return 2 * languages + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What rendering put in the stage: the pages whose bytes changed, and every page counted."""
+
+    written: list[str]
+    total: int
+    rows: dict[str, Row]  # the index row of every partner rendered
+    listing: list[Page]  # the pages listing partners (none when no row changed)
+
+
+def load_planned(config: SiteConfig, plan: BuildPlan, today: dt.date) -> tuple[Content | None, list[Problem]]:
+    """All content, or the shared content and only the changed partner files. On a partial load the
+    rule across partners (an offer id belongs to one partner) must hold as on a full one: the changed
+    partners' offer ids are looked up among the other partners' in the manifest, and if one is taken
+    (or the files have problems) they are loaded again with every other partner's offers, so the
+    problems are exactly those of a full load."""
+    if plan.full:
+        return load_content(config.content_dir, today)
+    files = [inputs.partner_rel(pid) for pid in plan.changed]
+    content, problems = load_content(config.content_dir, today, partner_files=files, offer_owners={})
+    skip = set(plan.changed) | set(plan.removed)
+    if content is not None and not any(
+            (owner := plan.previous.owner_of(offer.id)) is not None and owner not in skip
+            for partner in content.partners.values() for offer in partner.offers):
+        return content, problems
+    owners = {oid: pid for pid, entry in plan.previous.entries().items() if pid not in skip for oid in entry.offers}
+    return load_content(config.content_dir, today, partner_files=files, offer_owners=owners)
+
+
+def collect_shared_pages(site: Site) -> list[Page]:
+    """The pages that depend on content and configuration but on no partner, and the assets."""
+    folder = site.config.templates_dir / "site" / "assets"
+    assets = [Page(urls.ASSETS + path.relative_to(folder).as_posix(), None, path.read_bytes())
+              for path in sorted(folder.rglob("*")) if path.is_file()]
+    return global_pages(site) + assets
+
+
+def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page], jobs: int, stream: TextIO,
+                 progress: bool | None) -> Staged:
+    """Render and stage the shared pages, every loaded partner's pages and, when the rows changed,
+    the listings; nothing in the live site changes yet."""
+    partners = site.content.partners
+    partner_ids = sorted(partners, key=lambda pid: partners[pid].source)
+    listings = 2 * len(site.languages) + 1  # the partners index and search index per language, the sitemap
+    bar = Progress(len(shared) + len(partner_ids) * outputs_per_partner(len(site.languages)) + listings,
+                   stream, progress)
+    try:
+        renderer = Renderer(site.config.templates_dir, site.languages)
+        written = _stage_pages(stage, renderer, shared)
+        bar.advance(len(shared))
+        partner_written, rows, count = render_partners(site, renderer, stage, partner_ids, jobs, bar)
+        written += partner_written
+        if plan.full:
+            ordered = [rows[pid] for pid in sorted(rows, key=inputs.partner_rel)]  # file order, as the scan
+            listing_ = listing_pages(site, ordered) + search_indexes(site, ordered)  # the search lists partners too
+        else:
+            listing_ = listing.spliced(site, renderer, plan, stage.previous, rows)
+        written += _stage_pages(stage, renderer, listing_)
+        bar.advance(len(listing_))
+    finally:
+        bar.close()
+    return Staged(written, len(shared) + count + len(listing_), rows, listing_)
+
+
+def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page], staged: Staged) -> list[str]:
+    """What this build was made from, staged with the pages (and so switched in with them); returns
+    the outputs of the live build this one no longer makes."""
+    outputs = [p.output for p in shared + staged.listing] if plan.full else plan.previous.outputs
+    shas = plan.shas if not plan.full else {
+        pid: inputs.sha_of(site.config.content_dir / inputs.partner_rel(pid)) for pid in plan.scan.ids}
+    fresh = [listing.entry_of(site, pid, shas[pid], tuple(o.id for o in site.content.partners[pid].offers), row)
+             for pid, row in staged.rows.items()]
+    if plan.full:
+        by_id: dict[str, Entry] = {e.pid: e for e in fresh}
+        text = "".join(by_id[pid].line() for pid in plan.scan.ids)
+    else:
+        text = plan.previous.with_entries(fresh, plan.removed)
+    manifest = Manifest(plan.global_key, plan.scan, outputs, stage.parent, [], text, len(site.languages))
+    obsolete = obsolete_outputs(site, plan, outputs)
+    manifest.changed = sorted({*staged.written, *obsolete}) if stage.parent else []  # nothing to sync against
+    changed = [urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else []
+    stage.record(staged.written + changed)
+    return obsolete
+
+
+def obsolete_outputs(site: Site, plan: BuildPlan, outputs: list[str]) -> list[str]:
+    """Files the previous build made that this one does not: on a partial build, only removed partners'."""
+    if not plan.full:
+        return [o for pid in plan.removed for o in partner_outputs(site, pid)]
+    before = set(plan.previous.outputs) | {o for pid in plan.previous.scan.ids for o in partner_outputs(site, pid)}
+    after = set(outputs) | {o for pid in plan.scan.ids for o in partner_outputs(site, pid)} | {urls.MANIFEST}
+    return sorted(before - after)
+
+
+def _stage_pages(stage: write.Stage, renderer: Renderer, pages: list[Page]) -> list[str]:
+    return [page.output for page in pages if stage.put(page.output, page_bytes(renderer, page))]

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..config import SiteConfig, site_config_from  # declarations only: no loader, no schema
 from ..problems import Problem
 from ..yamlload import parse_yaml
-from . import inputs, urls
+from . import inputs, manifest, urls
 from .manifest import DamagedManifest, Manifest, Scan
 
 
@@ -94,9 +94,12 @@ def plan_build(config: SiteConfig, out: Path, today: dt.date, clean: bool, *, fo
     changed: list[str] = []
     known = set(previous.scan.ids) if maybe else set()
     try:
+        # Each line found by a search of the text, or (for many, such as the files a generator or a
+        # checkout wrote just before a full build's scan) all parsed at once.
+        parsed = previous.entries() if len(maybe) > manifest.REWRITE_ALL_FROM else None
         for pid in maybe:
             shas[pid] = inputs.sha_of(config.content_dir / inputs.partner_rel(pid))
-            before = previous.entry(pid)
+            before = previous.entry(pid) if parsed is None else parsed.get(pid)
             if before is None and pid in known:
                 raise DamagedManifest(f"no line for partner {pid}")
             if before is None or before.sha != shas[pid]:

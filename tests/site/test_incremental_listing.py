@@ -150,3 +150,21 @@ def test_a_no_op_build_imports_neither_the_loaders_nor_jinja_nor_babel(site_copy
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
     assert done.stdout.strip() == "0 []", done.stdout + done.stderr
     assert "is up to date" in done.stderr
+
+
+def test_many_racy_stamps_are_checked_in_one_pass_and_an_edit_among_them_is_seen(
+        site_copy: SiteCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest, "REWRITE_ALL_FROM", 2)
+    for path in (site_copy.content / "partners").glob("*.yml"):
+        os.utime(path)  # all written just before the build's scan, as a generator or a checkout does
+    out = tmp_path / "site"
+    site_copy.build(out, jobs=1)
+    result, log = site_copy.build(out, jobs=1)
+    assert result.mode == "nothing", log
+    path = site_copy.content / TREY
+    stat = path.stat()
+    path.write_text(path.read_text().replace("name: Trey Research", "name: Trey Researcg"))  # same size and time
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result, log = site_copy.build(out, jobs=1)
+    assert result.mode == "partial", log
+    _equals_clean(site_copy, out, tmp_path)

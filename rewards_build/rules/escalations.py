@@ -108,7 +108,8 @@ def escalations(
         if group.offer.id in left_out:
             continue
         for status in group.statuses:
-            due.extend(_benefit_escalations(content, partner, status, today))
+            if status.activation is not None:  # each of them is about an activation (most benefits have none)
+                due.extend(_benefit_escalations(content, partner, status, today))
         due.extend(_expiring(content, partner, group, today))
 
     return tuple(sorted(due, key=lambda e: (-e.level, e.due, e.kind.value, e.offer_id or "", e.benefit_id or "")))
@@ -137,7 +138,7 @@ def _benefit_escalations(content: Content, partner: Partner, status: BenefitStat
                          today: dt.date) -> Iterator[Escalation]:
     timing = content.program.timing
     offer_id, benefit_id, benefits = status.offer.id, status.benefit.id, (status.benefit.id,)
-    activation = status.activation
+    activation = status.activation  # None: nothing is due (the caller skips those)
     if status.state is BenefitState.AWAITING_CONTACT and status.overdue and activation is not None:
         # A second full window without contact calls in the rewards team itself.
         level = 2 if status.days_waiting and status.days_waiting > 2 * timing.contact_within_days else 1

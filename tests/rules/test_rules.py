@@ -218,6 +218,38 @@ def test_byol_offers_do_not_get_trial_only_benefits() -> None:
     standing = rules.assess(CONTENT, partner([offer(kind=T.LIST, byol=True)]), TODAY)
     assert "press" not in {s.benefit.id for s in standing.offers[0].statuses}
 
+@pytest.mark.parametrize(("p", "benefit_id", "state", "fields"), [c[1:] for c in STATE_CASES],
+                         ids=[c[0] for c in STATE_CASES])
+def test_one_benefit_asked_alone_gets_the_answer_assess_gives(p, benefit_id, state, fields) -> None:
+    # benefit_status and locks answer one question with the facts assess works out once per partner.
+    st = status_of(p, benefit_id)
+    tier = rules.tier_standing(PROGRAM, p)
+    assert rules.benefit_status(CONTENT, p, st.offer, st.benefit, tier, TODAY) == st
+    if st.state is S.LOCKED:
+        assert rules.locks(PROGRAM, p, st.offer, st.benefit, tier).reasons == st.lock_reasons
+
+
+def test_a_changed_catalog_is_answered_afresh() -> None:
+    # What each benefit needs is worked out once per catalog; `rewards serve` reloads the content, and
+    # a benefit moved to another tier (or a threshold moved) must be answered with the new values.
+    p = partner([offer(sales=600)])
+    assert status_of(p, "blog").state is S.LOCKED  # t25k
+    moved = replace(CONTENT, benefits={**BENEFITS, "blog": replace(BENEFITS["blog"], unlock_tier="t500")})
+    assert _status_in(moved, p, "blog").state is S.AVAILABLE
+    lowered = replace(CONTENT, program=replace(PROGRAM, tiers=(*PROGRAM.tiers[:2], Tier("t25k", "$25K", 700),
+                                                               PROGRAM.tiers[3])))
+    assert (_status_in(lowered, p, "blog").state, _status_in(lowered, p, "blog").needed_usd) == (S.LOCKED, 100)
+    more = replace(CONTENT, program=replace(PROGRAM, tiers=(*PROGRAM.tiers[:2], Tier("t600", "$600", 600),
+                                                            *PROGRAM.tiers[2:])))
+    assert _status_in(more, p, "blog").state is S.LOCKED  # at t600 now, and t25k's rank moved up
+    assert status_of(p, "blog").state is S.LOCKED  # and back
+
+
+def _status_in(content: Content, p: Partner, benefit_id: str) -> rules.BenefitStatus:
+    return next(st for group in rules.assess(content, p, TODAY).offers for st in group.statuses
+                if st.benefit.id == benefit_id)
+
+
 
 # --- Escalations -------------------------------------------------------------------------------
 

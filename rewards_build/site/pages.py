@@ -134,7 +134,8 @@ def home_page(site: Site, language: str) -> Page:
     f = Formatter(language)
     content = site.content
     c, link = chrome(site, urls.HOME, language, f.gettext("Marketplace Rewards"),
-                     f.gettext("How the Marketplace Rewards program grows with your business."))
+                     f.gettext("How the Marketplace Rewards program grows with your business."),
+                     edit_file=content.program.source)  # the tiers, numbers and year come from program.yml
     tiers = tuple(
         TierRow(t.name_in(language), f.money(t.threshold_usd),
                 tuple(Link(b.title_in(language), link.to(urls.benefit(b.id)))
@@ -218,7 +219,7 @@ def toolkit_pages(site: Site, language: str) -> list[Page]:
     c, link = chrome(site, urls.TOOLKIT, language, f.gettext("Publisher toolkit"))
     items = tuple(
         TextPage(t.id, t.title_in(language), t.summary_in(language), link.to(urls.toolkit(t.id)),
-                 LocalizedMarkup())
+                 LocalizedMarkup(), edit_url=site.config.edit_link(t.source), edit_file=t.source)
         for t in site.content.toolkit
     )
     pages = [Page(urls.output_file(urls.TOOLKIT, language, site.default), "list.html", ListContext(
@@ -239,7 +240,8 @@ def tips_page(site: Site, language: str) -> Page:
     items = tuple(
         TextPage(t.id, t.title_in(language), Localized(), "#" + t.id,
                  localized_html(t.body_in(language), markdown_html),
-                 ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in t.listing_types))
+                 ", ".join(f.gettext(labels.LISTING_TYPES[lt]) for lt in ListingType if lt in t.listing_types),
+                 edit_url=site.config.edit_link(t.source), edit_file=t.source)  # the page is made of these files
         for t in site.content.tips
     )
     return Page(urls.output_file(urls.TIPS, language, site.default), "tips.html", ListContext(

@@ -350,6 +350,8 @@ class TextPage:
     url: str
     body: LocalizedMarkup
     meta: str = ""
+    edit_url: str = ""  # the repository editor's address of its file ("" on a page that has its own)
+    edit_file: str = ""  # that file, as the link names it
 
 
 @dataclass(frozen=True, slots=True)

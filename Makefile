@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | cksum | cut -d
 # pip-tools writes the lock; pinned so that `make lock` itself is repeatable.
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint bench chromium quality-tools golden lock test-latest clean
+.PHONY: run test lint bench chromium quality-tools editor-tools golden lock test-latest clean
 
 # A new lock means a new venv: installing over an old one would keep packages the lock dropped.
 $(STAMP): $(LOCK) pyproject.toml
@@ -58,11 +58,20 @@ $(QUALITY): tools/quality/package-lock.json tools/quality/package.json
 	npm ci --prefix tools/quality --ignore-scripts --no-audit --no-fund
 	touch $@
 
+# Red Hat's YAML language server (the one VS Code's YAML extension runs) for tests/validate/test_yaml_language_server.py,
+# exactly as tools/editor/package-lock.json says, run with Debian's node; installed again only when the lock changes.
+EDITOR_TOOLS := tools/editor/node_modules/.package-lock.json
+editor-tools: $(EDITOR_TOOLS)
+$(EDITOR_TOOLS): tools/editor/package-lock.json tools/editor/package.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	npm ci --prefix tools/editor --ignore-scripts --no-audit --no-fund
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) chromium lint $(AXE) quality-tools
+test: $(STAMP) chromium lint $(AXE) quality-tools editor-tools
 	$(BIN)/python -m pytest
 
 # After an intended change to what users see: rewrite the golden trees, then review their diff.

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .. import wording
-from ..model import Category, Partner
+from ..model import Category, OfferStatus, Partner
 from ..rules import BenefitState, BenefitStatus, Escalation, PartnerStanding, reminder_level
 from . import labels, urls
 from .i18n import Formatter
@@ -76,7 +76,8 @@ def _feed(site: Site, s: PartnerStanding, language: str) -> Page:
     key = urls.partner_feed(p.id)
     self_url = urls.absolute(site.config.base_url, key, language, site.default)
     page_url = urls.absolute(site.config.base_url, urls.partner(p.id), language, site.default)
-    dated = [*(_alert(site, s, f, e) for e in s.escalations), *_state_changes(s, f)]
+    dated = [*(_alert(site, s, f, e) for e in s.escalations), *_state_changes(s, f),
+             *_partner_events(site, s, f)]
     dated.sort(key=lambda item: (item[0], item[1].id), reverse=True)  # newest first, ties in a fixed order
     entries = tuple(_with_url(entry, page_url) for _, entry in dated)
     newest = dated[0][0] if dated else _newest_content_date(p, site.today)
@@ -122,6 +123,29 @@ def _state_changes(s: PartnerStanding, f: Formatter) -> list[tuple[dt.date, Feed
             kind = "sales-marketing" if b.category is Category.SALES_MARKETING else "technical"
             changes.append((day, FeedEntry(cause, title, _rfc3339(day), "", (st.state.value, kind), detail)))
     return changes
+
+
+def _partner_events(site: Site, s: PartnerStanding, f: Formatter) -> list[tuple[dt.date, FeedEntry]]:
+    """What the partner's file dates about the partner itself: an offer going live (it starts the
+    program's clock for that offer) and an opt-out (of the program, an offer or one benefit)."""
+    p = s.partner
+    events = []
+    for o in p.offers:
+        if o.status is OfferStatus.LIVE and o.live_date is not None and o.live_date <= site.today:
+            events.append((o.live_date, FeedEntry(
+                f"live/{o.id}/{o.live_date.isoformat()}", f.gettext("%(offer)s is live") % {"offer": o.name},
+                _rfc3339(o.live_date), "", ("offer-live",),
+                f.gettext("Live since %(date)s") % {"date": f.date(o.live_date)})))
+    for x in p.opt_outs:
+        if x.date > site.today:
+            continue
+        scope = [name for name in (_offer_name(p, x.offer), _benefit_title(site, x.benefit, f.language)) if name]
+        summary = (f.gettext("Opted out on %(date)s") % {"date": f.date(x.date)}) if scope else \
+            f.gettext("This partner opted out of program engagements.")
+        events.append((x.date, FeedEntry(
+            f"opt-out/{x.offer or '-'}/{x.benefit or '-'}/{x.date.isoformat()}",
+            " · ".join([f.gettext("Opted out"), *scope]), _rfc3339(x.date), "", ("opted-out",), summary)))
+    return events
 
 
 def _state_date(p: Partner, st: BenefitStatus, f: Formatter) -> tuple[dt.date, str] | None:

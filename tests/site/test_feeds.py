@@ -255,3 +255,22 @@ def test_a_hostile_partner_name_leaves_the_feed_well_formed(tmp_path: Path) -> N
         assert root.findtext(ATOM + "title", "").startswith("A. Datum ]]> <b>&amp; \ufffd · ")
         assert check_atom(root, BASE + (language + "/" if language else "") + ADATUM + "feed.xml",
                           language or "en") == []
+
+
+def _entries(feed: Path) -> list[tuple[str, str, str]]:
+    root = ET.parse(feed).getroot()
+    return [(e.findtext(ATOM + "title") or "", e.findtext(ATOM + "updated") or "", e.findtext(ATOM + "summary") or "")
+            for e in root.findall(ATOM + "entry")]
+
+
+@pytest.mark.parametrize(("language", "live", "opted_out"), [
+    ("en", "Fabrikam Backup Vault (30-day trial) is live", "This partner opted out of program engagements."),
+    ("ko", "Fabrikam Backup Vault (30-day trial) 게시됨", "이 파트너는 프로그램 참여를 중단했습니다."),
+])
+def test_an_offer_going_live_and_an_opt_out_are_entries_dated_by_the_file(built_site: Path, language: str,
+                                                                          live: str, opted_out: str) -> None:
+    prefix = "" if language == "en" else "ko/"
+    fabrikam = _entries(built_site / prefix / "partners/fabrikam-contact-assigned/feed.xml")
+    assert (live, "2026-09-08T00:00:00Z") in [(t, u) for t, u, _ in fabrikam]
+    alpine = _entries(built_site / prefix / "partners/alpine-opted-out/feed.xml")
+    assert [(u, s) for t, u, s in alpine if s == opted_out] == [("2026-08-03T00:00:00Z", opted_out)]

@@ -5,9 +5,10 @@ message it names is sent again."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .ledger import Ledger, LedgerError
@@ -16,10 +17,14 @@ from .ledger import Ledger, LedgerError
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     message_id: str
-    state: str  # sent or failed: what the server said
+    state: str  # sent or failed: what the server said (a copy alone: pending too, with its last reply)
     today: str  # the run's --today
     at: str  # when (wall clock, ISO 8601)
     reply: str | None
+    # the message's copies whose fate was not its own (notifier/copies.py, `Copy.to_json`)
+    copies: list[dict[str, str | None]] = field(default_factory=list)
+    copy: str | None = None  # this entry is the copy to this address alone
+    attempts: int = 1
 
 
 class Journal:
@@ -80,9 +85,11 @@ class Journal:
         return Journal(path, fd)
 
     def write(self, entry: JournalEntry) -> None:
-        """One result, on disk (fsync) when this returns; OSError when even that is impossible."""
+        """One result, on disk (fsync) when this returns; OSError when even that is impossible (a line
+        written short is overwritten by the next one)."""
         line = json.dumps(dataclasses.asdict(entry), ensure_ascii=True).encode() + b"\n"
-        os.pwrite(self._fd, line, self._offset)
+        if os.pwrite(self._fd, line, self._offset) != len(line):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.fsync(self._fd)
         self._offset += len(line)
         self.written += 1
@@ -105,7 +112,7 @@ def apply_journal(ledger: Ledger) -> int:
 
 def journal_overrides(ledger_path: Path) -> dict[str, str]:
     """Message-ID -> state from a journal not yet applied (for a dry run and --status, which never write)."""
-    return {e.message_id: e.state for e in Journal.read(Journal.path_for(ledger_path))}
+    return {e.message_id: e.state for e in Journal.read(Journal.path_for(ledger_path)) if e.copy is None}
 
 
 def _fsync_folder(folder: Path) -> None:

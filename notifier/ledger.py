@@ -27,6 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import copies
+from .copies import Copy
+from .ledger_errors import LedgerError as LedgerError  # where the rest of the notifier imports it from
+from .ledger_errors import _guard, _require_present, _restore_hint
 from .plan import History, Key
 
 if TYPE_CHECKING:  # the journal module builds on this one
@@ -58,9 +62,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-# Version 2: bounces (notifier/inbox.py). A ledger made before is migrated when a run opens it; a dry
-# run or --status reading an older ledger sees no bounces and no suppressions.
-SCHEMA_VERSION = 2
+# Version 2: bounces (notifier/inbox.py); version 3: the team's copies (notifier/copies.py). A ledger
+# made before is migrated when a run opens it; a dry run or --status reading an older ledger sees no
+# bounces, suppressions or copies.
+SCHEMA_VERSION = 3
 BOUNCE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS suppressions (
     address TEXT PRIMARY KEY,
@@ -89,46 +94,6 @@ COLUMNS = {  # what a ledger's tables must hold (a ledger made before applicatio
     "runs": {"id", "today", "started_at", "finished_at", "sent", "failed", "pending", "exit_code"},
 }
 BUSY_SECONDS = 10.0  # how long a write waits for another program's lock on the ledger before giving up
-
-class LedgerError(Exception):
-    """The ledger cannot be trusted or written; the message says what happened and how to proceed."""
-
-
-def _sqlite_words(exc: sqlite3.Error, path: Path) -> str:
-    name = "_".join(str(getattr(exc, "sqlite_errorname", "")).split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
-    meaning = {
-        "SQLITE_BUSY": "it is locked by another program",
-        "SQLITE_LOCKED": "it is locked by another program",
-        "SQLITE_FULL": "the disk is full",
-        "SQLITE_NOTADB": "it is not an SQLite database",
-        "SQLITE_CORRUPT": "it is damaged",
-        "SQLITE_READONLY": "it cannot be written (read-only file or folder)",
-        "SQLITE_IOERR": "the disk reported an I/O error",
-        "SQLITE_CANTOPEN": "it cannot be opened",
-        "SQLITE_PERM": "permission denied",
-    }.get(name)
-    hint = {
-        "SQLITE_BUSY": f"; notify runs take {path.name}.lock first, so it is another program: find it with "
-                       f"`fuser {path}`, let it finish, and run again",
-        "SQLITE_FULL": "; free some space on that disk and run again",
-        "SQLITE_NOTADB": f". {_restore_hint(path)}",
-        "SQLITE_CORRUPT": f". {_restore_hint(path)}",
-    }.get(name, "")
-    return (f"{meaning} (SQLite: {exc})" if meaning else f"SQLite: {exc}") + hint
-
-
-@contextmanager
-def _guard(path: Path, doing: str) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise LedgerError(f"the ledger {path} could not {doing}: {_sqlite_words(exc, path)}") from exc
-
-
-def _restore_hint(path: Path) -> str:
-    return (f"Restore {path} from a backup and run again; or, to start a new ledger knowing that every message "
-            f"already sent will be sent again, move it aside and run `rewards notify --init-ledger`")
-
 
 @dataclass(frozen=True, slots=True)
 class StatusRow:
@@ -199,7 +164,7 @@ class Ledger:
                 with _guard(path, "be written"):
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             if ledger._version() < SCHEMA_VERSION:
-                with ledger._transaction("be migrated to this version (bounces and suppressions)"):
+                with ledger._transaction("be migrated to this version (bounces, suppressions, copies)"):
                     ledger._migrate()
         except BaseException:
             db.close()
@@ -245,8 +210,8 @@ class Ledger:
             return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        """Version 1 -> 2, inside the caller's transaction: the bounce tables and the items' bounce columns."""
-        for statement in BOUNCE_SCHEMA.split(";"):
+        """To version 3, inside the caller's transaction: the bounce tables, the items' bounce columns, copies."""
+        for statement in (BOUNCE_SCHEMA + copies.SCHEMA).split(";"):
             if statement.strip():
                 self.db.execute(statement)
         have = {c[1] for c in self.db.execute("PRAGMA table_info(items)")}
@@ -258,7 +223,18 @@ class Ledger:
     @property
     def knows_bounces(self) -> bool:
         """Whether this ledger has the bounce tables (an older one opened read-only has not)."""
-        return self._version() >= SCHEMA_VERSION
+        return self._version() >= 2
+
+    def copies(self, only: str | None = None) -> list[Copy]:
+        """The team's copies left pending by earlier runs (notifier/copies.py), to be sent alone."""
+        with _guard(self.path, "be read"):
+            return copies.pending(self.db, only)
+
+    def copy_counts(self) -> dict[str, int]:
+        if self._version() < 3:
+            return {}
+        with _guard(self.path, "be read"):
+            return copies.counts(self.db)
 
     def _application_id(self) -> int:
         with _guard(self.path, "be read"):
@@ -337,11 +313,20 @@ class Ledger:
             ).fetchall()
         return self.cancel(Key(*row) for row in rows if tuple(row) not in keep)
 
-    def mark_sent(self, message_id: str, at: dt.datetime, today: dt.date, reply: str | None = None) -> None:
-        self._settle(message_id, "sent", at, today, reply)
+    def mark_sent(self, message_id: str, at: dt.datetime, today: dt.date, reply: str | None = None,
+                  own: Iterable[Copy] = ()) -> None:
+        """The server accepted it; `own`: the copies whose fate was not the message's (same transaction)."""
+        self._settle(message_id, "sent", at, today, reply, tuple(own))
 
-    def mark_failed(self, message_id: str, at: dt.datetime, today: dt.date, reply: str) -> None:
-        self._settle(message_id, "failed", at, today, reply)
+    def mark_failed(self, message_id: str, at: dt.datetime, today: dt.date, reply: str,
+                    own: Iterable[Copy] = ()) -> None:
+        self._settle(message_id, "failed", at, today, reply, tuple(own))
+
+    def settle_copy(self, message_id: str, address: str, state: str, at: dt.datetime, today: dt.date,
+                    reply: str | None, attempts: int) -> None:
+        """A copy sent alone (notifier/copies.py): sent, failed, or still pending with its last reply."""
+        with self._transaction(f"record a copy as {state}"):
+            copies.settle(self.db, message_id, address, state, today.isoformat(), at.isoformat(), reply, attempts)
 
     def mark_attempted(self, message_id: str, reply: str, attempts: int) -> None:
         """Still pending after this run's retries: keep the last reply for the next run to read."""
@@ -365,16 +350,24 @@ class Ledger:
 
     def apply(self, entries: Iterable[JournalEntry]) -> int:
         """The recovery journal's results, in one transaction: each message still pending becomes what
-        the server said (sent or failed). Returns how many messages changed."""
+        the server said (sent or failed), with its copies' own records; a copy sent alone, what the
+        server said about it. Returns how many messages and copies changed."""
         changed = 0
         with self._transaction("record the recovery journal"):
             for e in entries:
+                if e.copy is not None:
+                    before = self.db.total_changes
+                    copies.settle(self.db, e.message_id, e.copy, e.state, e.today, e.at, e.reply, e.attempts)
+                    changed += 1 if self.db.total_changes > before else 0
+                    continue
                 cursor = self.db.execute(
                     "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
                     " WHERE message_id = ? AND state = 'pending'",
                     (e.state, e.today, e.at, e.reply, e.message_id),
                 )
-                changed += 1 if cursor.rowcount else 0
+                if cursor.rowcount:
+                    changed += 1
+                    copies.insert(self.db, (Copy.from_json(c) for c in e.copies), e.today, e.at)
         return changed
 
     def start_run(self, today: dt.date, at: dt.datetime) -> int:
@@ -391,14 +384,20 @@ class Ledger:
                 (at.isoformat(), sent, failed, pending, code, run_id),
             )
 
-    def _settle(self, message_id: str, state: str, at: dt.datetime, today: dt.date, reply: str | None) -> None:
-        # One statement is one transaction (autocommit): committed when execute returns.
-        with _guard(self.path, f"record a message as {state}"):
-            self.db.execute(
-                "UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
-                " WHERE message_id = ? AND state = 'pending'",
-                (state, today.isoformat(), at.isoformat(), reply, message_id),
-            )
+    def _settle(self, message_id: str, state: str, at: dt.datetime, today: dt.date, reply: str | None,
+                own: tuple[Copy, ...]) -> None:
+        # One statement is one transaction (autocommit): committed when execute returns. With copies of
+        # their own, one transaction for both, so that a copy is never pending unless its message is settled.
+        settle = ("UPDATE items SET state = ?, settled_on = ?, sent_at = ?, reply = ?, attempts = attempts + 1"
+                  " WHERE message_id = ? AND state = 'pending'", (state, today.isoformat(), at.isoformat(), reply,
+                                                                   message_id))
+        if not own:
+            with _guard(self.path, f"record a message as {state}"):
+                self.db.execute(*settle)
+            return
+        with self._transaction(f"record a message as {state}, and its copies"):
+            if self.db.execute(*settle).rowcount:
+                copies.insert(self.db, own, today.isoformat(), at.isoformat())
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[None]:
@@ -417,15 +416,3 @@ class Ledger:
 
 def _key_row(k: Key) -> tuple[str, str, str, str, str]:
     return (k.kind, k.partner, k.contact, k.subject, k.period)
-
-
-def _require_present(path: Path) -> None:
-    """A ledger file that exists but holds nothing is a ledger whose history was lost (truncated or replaced)."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LedgerError(f"cannot read the ledger {path}: {exc.strerror}; nothing was sent") from exc
-    if size == 0:
-        raise LedgerError(f"the ledger {path} is empty (0 bytes): it was truncated or replaced, and the history of "
-                          f"what was sent is gone. Planning from nothing would send every message again, so nothing "
-                          f"was sent. {_restore_hint(path)}")

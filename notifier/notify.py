@@ -263,7 +263,8 @@ def deliver(plan: NotifyPlan, settings: SendSettings, ledger: Ledger, content: C
             # Each message's envelope sender names it (VERP), so that what comes back maps to it.
             return_path = functools.partial(verp_address, config.bounces.address) if config.bounces else None
             delivery = Delivery(ledger, journal, history, plan.today, now, report, err,
-                                window=2 * settings.smtp.connections + 2, return_path=return_path)
+                                window=2 * settings.smtp.connections + 2, return_path=return_path,
+                                only=plan.select.only)
             asyncio.run(delivery.send(messages, settings))
         finally:
             journal.close()
@@ -359,6 +360,7 @@ def show_status(site: SiteConfig, out: TextIO, err: TextIO | None = None) -> int
         try:
             rows = ledger.status()
             suppressions = ledger.suppressions()
+            copies = ledger.copy_counts()
         finally:
             ledger.close()
         waiting = journal_overrides(site.notifier.ledger)
@@ -377,6 +379,10 @@ def show_status(site: SiteConfig, out: TextIO, err: TextIO | None = None) -> int
     if waiting:
         print(f"{len(waiting)} result(s) in {Journal.path_for(site.notifier.ledger)} are not yet in the ledger "
               "(the next run records them)", file=out)
+    if copies:
+        print("team copies with a record of their own: " + ", ".join(
+            f"{copies.get(s, 0)} {s}" for s in ("pending", "sent", "failed"))
+            + (" (the next run sends each pending copy to the team alone)" if copies.get("pending") else ""), file=out)
     bounced = sum(r.bounced for r in rows)
     if bounced or suppressions:
         print(f"\nbounced: {bounced} item(s) sent and bounced back; suppressed: {len(suppressions)} address(es), "

@@ -54,6 +54,20 @@ def wire_form(data: bytes) -> bytes:
     return data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
 
 
+def held_back(t: Transaction, refused: list[SMTPRecipientRefused]) -> bool:
+    """Whether the content must not go after these RCPT refusals (both sending paths ask this).
+
+    It goes whenever a recipient was accepted, except when the main recipient was refused for now
+    (4xx): then the whole message waits for its retry, the copies with it, so that no one gets it
+    twice. A main recipient refused for good (5xx) does not stop the copies that were accepted: the
+    rewards team still gets the escalation that its contact's address refused."""
+    if not refused:
+        return False
+    if len(refused) == len(t.rcpts):
+        return True  # no one to send it to
+    return refused[0].recipient == t.rcpts[0][0] and refused[0].code < 500
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One message as SMTP sends it: the MAIL and RCPT arguments (ASCII) and the content."""
@@ -131,7 +145,8 @@ class PipelinedConnection(asyncio.Protocol):
                           upcoming: Callable[[], Transaction | None]) -> list[SMTPRecipientRefused]:
         """MAIL, RCPT..., DATA in one write (unless they went with the previous body); the body, with
         the upcoming message's commands, in a second once DATA has its 354. Returns the refused
-        copies; raises when MAIL, the main recipient, DATA or the body is refused."""
+        recipients (see `held_back`); raises when MAIL, DATA or the body is refused, or when
+        `held_back` says the content must not go."""
         self.clean = False
         if self.announced != t.message_id:
             await self._write(t.commands())
@@ -145,7 +160,7 @@ class PipelinedConnection(asyncio.Protocol):
             if reply.code not in (250, 251):
                 refused.append(SMTPRecipientRefused(reply.code, reply.message, recipient))
         data_reply = await self._reply()
-        if refused and refused[0].recipient == t.rcpts[0][0]:
+        if held_back(t, refused):
             # Whatever DATA was told, no body follows: the connection is dropped, not QUIT.
             raise SMTPRecipientsRefused(refused)
         if data_reply.code != 354:

@@ -19,7 +19,9 @@ class Report:
     failed: int = 0
     pending: int = 0
     cancelled: int = 0
-    copies_lost: int = 0  # copies (the rewards team's Cc) still refused after every retry
+    copies_pending: int = 0  # copies (the rewards team's Cc) still refused for now after every retry: next run
+    copies_failed: int = 0  # copies refused for good (the team's address needs fixing)
+    copies_sent: int = 0  # copies delivered alone (retried, or left pending by an earlier run)
     outbox: str | None = None
     problems: list[str] = field(default_factory=list)  # every message not sent, with the reply
     stopped: str | None = None  # why the run refused or stopped (the ledger or the outbox): exit 2
@@ -32,7 +34,8 @@ class Report:
     def exit_code(self) -> int:
         if self.stopped:
             return CONFIG_ERROR
-        return UNFINISHED if self.failed or self.pending or self.copies_lost or self.inbox_failed else OK
+        return UNFINISHED if (self.failed or self.pending or self.copies_pending or self.copies_failed
+                           or self.inbox_failed) else OK
 
     def summary(self) -> str:
         if self.stopped:
@@ -43,7 +46,14 @@ class Report:
         inbox = (f"; inbox: {self.inbox_read} read, {self.bounces} bounce(s), {len(self.suppressed)} address(es) "
                  "suppressed" if self.inbox_read else "") + ("; inbox not read" if self.inbox_failed else "")
         return (f"notify {self.today}: {self.planned} due, {self.sent} sent, {self.failed} failed, "
-                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else "") + inbox)
+                f"{self.pending} left pending" + (f", {self.cancelled} cancelled" if self.cancelled else "")
+                + self._copies() + inbox)
+
+    def _copies(self) -> str:
+        counts = [(self.copies_sent, "sent alone"), (self.copies_pending, "left pending"),
+                  (self.copies_failed, "refused")]
+        said = ", ".join(f"{n} {what}" for n, what in counts if n)
+        return f"; team copies: {said}" if said else ""
 
 
 def failed(report: Report, prepared: Prepared, reply: str, err: TextIO) -> None:

@@ -1,7 +1,9 @@
 """Sending: a small pool of reused aiosmtplib connections, a shared rate limit, and the server's
 reply deciding each message's fate.
 
-- 2xx: sent. A recipient refused among several does not fail the message (its reply is kept).
+- 2xx: sent. A recipient refused among several does not fail the message (its reply is kept); a
+  copy (the rewards team's Cc) refused for now is retried alone, and a main recipient refused for
+  good does not keep the content from the copies that were accepted.
 - 4xx (421 included), a disconnect, a timeout, no server: retried with backoff within the run,
   then left pending for the next run.
 - 5xx: a permanent failure, with the server's words; never retried.
@@ -10,6 +12,7 @@ reply deciding each message's fate.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,7 +33,7 @@ from aiosmtplib import (
 
 from rewards_build.config import SmtpConfig
 
-from .pipelining import PipelinedConnection, Transaction
+from .pipelining import PipelinedConnection, Transaction, held_back
 
 QUEUE = 64  # composed messages waiting for a connection: enough to keep every connection busy
 
@@ -47,16 +50,23 @@ class Job:
     sender: str
     recipients: tuple[str, ...]  # the main recipient first
     data: bytes
+    copy: bool = False  # a copy alone (its one recipient), left pending by an earlier run
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """What became of a job. `outcome` is the main recipient's; what the copies got is in the tuples.
+    A result with `copy` set is the copy to that address alone (a retry, or an earlier run's copy)."""
+
     message_id: str
     outcome: Outcome
     reply: str  # the server's last words (or the local error)
     attempts: int
-    refused: tuple[str, ...] = ()  # recipients refused while the message was accepted for others
-    copies_lost: tuple[str, ...] = ()  # copies refused for now (4xx) and through every retry of this run
+    refused: tuple[str, ...] = ()  # copies refused for good while the content went ("address: code text")
+    deferred: tuple[tuple[str, str], ...] = ()  # (address, refusal): copies refused for now, each retried
+    # alone after this result is recorded, and reported by a result with `copy` set
+    delivered: tuple[str, ...] = ()  # copies that have the message (content accepted)
+    copy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +182,13 @@ class _Pool:
                     if link is not None:
                         link.abort()
                     result, link = Result(job.message_id, Outcome.PENDING, f"unexpected: {exc!r}", 1), None
+                if job.copy:
+                    result = dataclasses.replace(result, copy=job.recipients[0])
+                # Recorded first (the contact's fate, and each deferred copy as pending with the message),
+                # so that a run killed while the copies are retried sends the contact nothing again.
                 self.on_result(result)
+                for address, refusal in result.deferred:
+                    self.on_result(await self._retry_copy(job, address, refusal))
         finally:
             if link is not None:
                 await link.close()
@@ -190,9 +206,7 @@ class _Pool:
                     link = await self._connect()
                 refused = await _transaction(link, job, upcoming)
                 self.timeouts = 0
-                lost = await self._retry_copies(job, [r for r in refused if r.code < 500]) if refused else ()
-                still = tuple(r.text for r in refused if r.code >= 500 or r.recipient in lost)
-                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, still, lost), link
+                return _accepted(job, refused, attempts), link
             except _Permanent as exc:
                 await _drop(link)
                 return Result(job.message_id, Outcome.FAILED, exc.reply, attempts), None
@@ -210,31 +224,27 @@ class _Pool:
                     return Result(job.message_id, Outcome.PENDING, exc.reply, attempts), link
                 await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
 
-    async def _retry_copies(self, job: Job, refused: list[_Refused]) -> tuple[str, ...]:
+    async def _retry_copy(self, job: Job, address: str, refusal: str) -> Result:
         """A copy refused for now (the rewards team's Cc of an escalation: 451 greylisting, a full
-        mailbox) is sent again, to it alone, on a connection of its own, as a recipient would be; the
-        contact, who has the message, gets nothing twice. Returns the copies still refused."""
-        left = [r.recipient for r in refused]
-        lost: list[str] = []
-        attempts = 0
-        while left and attempts < self.settings.retries and self.server_down is None:
+        mailbox) is sent again, to it alone, on a connection of its own, `retries` times; the contact,
+        who has the message (or refused it for good), gets nothing twice. Still refused: pending, and
+        the next run sends it alone."""
+        copy, reply, attempts = Job(job.message_id, job.sender, (address,), job.data, copy=True), refusal, 0
+        while attempts < self.settings.retries and self.server_down is None:
             attempts += 1
             await self.sleep(self.settings.backoff_seconds * 2 ** (attempts - 1))
-            copy = Job(job.message_id, job.sender, tuple(left[:1]), job.data)
             link: _Link | None = None
             try:
                 link = await self._connect()
                 await _transaction(link, copy, lambda: None)
-                left.pop(0)
-                attempts = 0
-            except _Temporary:
-                pass
-            except _Permanent:  # refused for good on its own: no retry will change that
-                lost.append(left.pop(0))
-                attempts = 0
+                return Result(job.message_id, Outcome.SENT, "250 accepted", attempts, copy=address)
+            except _Temporary as exc:
+                reply = exc.reply
+            except _Permanent as exc:  # refused for good on its own: no retry will change that
+                return Result(job.message_id, Outcome.FAILED, exc.reply, attempts, copy=address)
             finally:
                 await _drop(link)
-        return (*lost, *left)
+        return Result(job.message_id, Outcome.PENDING, reply, attempts, copy=address)
 
     async def _connect(self) -> _Link:
         """aiosmtplib connects, negotiates TLS and authenticates; the transactions then go
@@ -298,7 +308,7 @@ class OneByOne:
             reply = await self.smtp.execute_command(b"RCPT", command)
             if reply.code not in (250, 251):
                 refused.append(SMTPRecipientRefused(reply.code, reply.message, recipient))
-        if refused and refused[0].recipient == t.rcpts[0][0]:
+        if held_back(t, refused):
             raise SMTPRecipientsRefused(refused)
         await self.smtp.data(t.data)
         return refused
@@ -335,10 +345,11 @@ class _Refused:
 
 
 async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction | None]) -> list[_Refused]:
-    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused copies."""
+    """One MAIL/RCPT/DATA transaction; the server's reply decides. Returns the refused recipients (the
+    main one among them only when it was refused for good and a copy took the content)."""
     try:
         refused = await link.transaction(_envelope(job), upcoming)
-    except SMTPRecipientsRefused as exc:  # the main recipient refused (a copy may be accepted): not reached
+    except SMTPRecipientsRefused as exc:  # no one accepted, or the main recipient refused for now: held back
         reply = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
         raise (_Permanent(reply) if all(r.code >= 500 for r in exc.recipients) else _Temporary(reply)) from exc
     except SMTPResponseException as exc:
@@ -351,6 +362,19 @@ async def _transaction(link: _Link, job: Job, upcoming: Callable[[], Transaction
     except (SMTPServerDisconnected, ConnectionError, OSError) as exc:
         raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
     return [_Refused(r.recipient, r.code, f"{r.recipient}: {r.code} {r.message}") for r in refused]
+
+
+def _accepted(job: Job, refused: list[_Refused], attempts: int) -> Result:
+    """The content was accepted for the recipients not refused: the main recipient's outcome (sent,
+    or failed when it was refused for good and only copies took the message), and each copy's."""
+    main = next((r for r in refused if r.recipient == job.recipients[0]), None)
+    copies = [r for r in refused if r is not main]
+    kept_out = {r.recipient for r in refused}
+    outcome, reply = (Outcome.SENT, "250 accepted") if main is None else (Outcome.FAILED, main.text)
+    return Result(job.message_id, outcome, reply, attempts,
+                  refused=tuple(r.text for r in copies if r.code >= 500),
+                  deferred=tuple((r.recipient, r.text) for r in copies if r.code < 500),
+                  delivered=tuple(a for a in job.recipients[1:] if a not in kept_out))
 
 
 async def _drop(link: _Link | None) -> None:

@@ -8,6 +8,9 @@
 # Exits 0 when the form was applied (one partner file changed and committed) or refused (the reply says
 # what to fix; nothing committed), 2 on anything else (rewards apply-form's exit 2, or not exactly one
 # partner file changed).
+# Runs in the repository's root, in either layout: this repository's own (the tool at the root), or a
+# content repository whose workflow checked the tool out inside its work tree (.rewards-tool): that
+# checkout, and what `pip install` leaves in it, is not part of the change.
 set -eu
 event=$1
 reply=$2
@@ -32,14 +35,22 @@ case $status in
   *) echo "forms-apply: rewards apply-form exited $status" >&2; exit 2 ;;
 esac
 
-# A form changes one partner file, and nothing else: anything more is refused before it is committed.
-changed=$(git status --porcelain --untracked-files=all)
+# A form changes one partner file, and nothing else: anything more is refused before it is committed
+# (and the reply, which says the change was made, is not posted: the run's log says what went wrong).
+top=$(git rev-parse --show-toplevel)
+tool=$(cd "$(dirname "$0")/../.." && pwd -P)
+case $tool in
+  "$top") set -- ':/' ;;  # the tool's own repository
+  "$top"/*) set -- ':/' ":(top,exclude)${tool#"$top"/}" ;;  # the tool checked out inside a content repository
+  *) set -- ':/' ;;  # the tool elsewhere
+esac
+changed=$(git status --porcelain --untracked-files=all -- "$@")
 case $changed in
   " M content/partners/"*.yml) ;;
-  *) echo "forms-apply: expected one changed partner file, found: $changed" >&2; exit 2 ;;
+  *) echo "forms-apply: expected one changed partner file, found: $changed" >&2; : >"$reply"; exit 2 ;;
 esac
 if [ "$(printf '%s\n' "$changed" | wc -l)" -ne 1 ]; then
-  echo "forms-apply: expected one changed partner file, found: $changed" >&2; exit 2
+  echo "forms-apply: expected one changed partner file, found: $changed" >&2; : >"$reply"; exit 2
 fi
 file=${changed#" M "}
 title=$(head -n 1 "$work/title")

@@ -17,6 +17,7 @@ from typing import Any
 from .compare import BenefitChange, ContactChange, Diff, EscalationChange, MessageChange, PartnerDiff
 from .snapshot import ItemFact
 from .summary import across, counts, summary_line, tier_name
+from .words import ESCALATION_VERBS, count, counted, noun, verb
 
 VERSION = 1
 FORMATS = ("text", "markdown", "json")
@@ -35,7 +36,7 @@ def base_note(diff: Diff) -> str | None:
     if diff.base.catalog is not None:
         return None
     if diff.base.problems:
-        return (f"{diff.base.label} is invalid ({len(diff.base.problems):,} problem(s), first: "
+        return (f"{diff.base.label} is invalid ({count(len(diff.base.problems), 'problem')}, first: "
                 f"{diff.base.problems[0]}); compared against nothing")
     return f"{diff.base.label} has no usable site.yml; compared against nothing"
 
@@ -44,17 +45,12 @@ def program_lines(diff: Diff) -> list[str]:
     lines = [f"{c.what}: {c.before or '(none)'} -> {c.after or '(removed)'}" for c in diff.program]
     if len(diff.partners) > 1:
         a = across(diff)
-        lines += [f"{n:,} partner{'s' if n != 1 else ''} move from {b} to {t}" for b, t, n in a.tiers]
-        lines += [f"{benefit} {event}: {offers:,} offer{'s' if offers != 1 else ''}, {partners:,} partner"
-                  f"{'s' if partners != 1 else ''}" for event, benefit, offers, partners in a.benefits]
-        lines += [f"{n:,} {kind} escalation{'s' if n != 1 else ''} {_esc_verb(event, n)}"
+        lines += [f"{counted(n, 'partner', 'move')} from {b} to {t}" for b, t, n in a.tiers]
+        lines += [f"{benefit} {event}: {count(offers, 'offer')}, {count(partners, 'partner')}"
+                  for event, benefit, offers, partners in a.benefits]
+        lines += [f"{n:,} {kind} {noun(n, 'escalation')} {verb(n, ESCALATION_VERBS[event])}"
                   for event, kind, n in a.escalations]
     return lines
-
-
-def _esc_verb(event: str, n: int) -> str:
-    return {"opened": "open", "closed": "close", "level": "change level"}[event] if n != 1 else \
-        {"opened": "opens", "closed": "closes", "level": "changes level"}[event]
 
 
 def page_lines(diff: Diff) -> list[str]:
@@ -72,9 +68,8 @@ def partner_title(p: PartnerDiff) -> str:
     bits = [] if p.status == "changed" else [p.status]
     if p.tier:
         bits.append(f"tier {tier_name(p.tier.before)} -> {tier_name(p.tier.after)}")
-    bits += [f"{len(p.benefits)} benefit change{'s' if len(p.benefits) != 1 else ''}"] if p.benefits else []
-    bits += [f"{len(p.escalations)} escalation change{'s' if len(p.escalations) != 1 else ''}"] if p.escalations else []
-    bits += [f"{len(p.contacts)} contact change{'s' if len(p.contacts) != 1 else ''}"] if p.contacts else []
+    bits += [count(len(changes), f"{what} change") for what, changes in
+             (("benefit", p.benefits), ("escalation", p.escalations), ("contact", p.contacts)) if changes]
     go = sum(m.event == "will-go" for m in p.messages)
     gone = len(p.messages) - go
     bits += [f"mail +{go} -{gone}"] if p.messages else []
@@ -151,8 +146,12 @@ def text(diff: Diff, today: dt.date, limit: int) -> str:
             out.append(f"  {partner_title(p)}")
             out += [f"    {line}" for line in partner_lines(p)]
         if len(diff.partners) > limit:
-            out.append(f"  ... and {len(diff.partners) - limit:,} more partners (--limit, or --format json for all)")
+            out.append(f"  ... and {_more(diff, limit)} (--limit, or --format json for all)")
     return "\n".join(out) + "\n"
+
+
+def _more(diff: Diff, limit: int) -> str:
+    return count(len(diff.partners) - limit, "more partner")
 
 
 # Content is untrusted: a partner name must not become a link, a mention, a table or HTML in a comment.
@@ -177,7 +176,7 @@ def markdown(diff: Diff, today: dt.date, limit: int) -> str:
         out += ["", f"<details><summary>{html.escape(partner_title(p))}</summary>", "",
                 *(f"- {md(line)}" for line in partner_lines(p)), "", "</details>"]
     if len(diff.partners) > limit:
-        out += ["", f"... and {len(diff.partners) - limit:,} more partners (`rewards diff --format json` lists all)"]
+        out += ["", f"... and {_more(diff, limit)} (`rewards diff --format json` lists all)"]
     return "\n".join(out) + "\n"
 
 

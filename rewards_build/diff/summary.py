@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .compare import BENEFIT_EVENTS, Diff
+from .words import ESCALATION_VERBS, count, counted
 
 ESCALATION_EVENTS = ("opened", "closed", "level")
 CONTACT_EVENTS = ("added", "removed", "changed")
@@ -74,15 +75,6 @@ def tier_name(name: str | None) -> str:
     return name if name is not None else "no tier"
 
 
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
-_ESCALATION_VERBS = {"opened": ("opens", "open"), "closed": ("closes", "close"), "level": ("changes level",
-                                                                                        "change level")}
-_CONTACT_WORDS = {"added": "added", "removed": "removed", "changed": "changed"}
-
-
 def summary_line(diff: Diff) -> str:
     """"3 partners change: 1 benefit unlocked, 2 escalations close; 4 messages will go, 1 no longer"."""
     c = counts(diff)
@@ -94,19 +86,19 @@ def summary_line(diff: Diff) -> str:
     if c.removed:
         parts.append(f"{c.removed:,} removed")
     if c.tier:
-        parts.append(f"{c.tier:,} {'changes' if c.tier == 1 else 'change'} tier")
-    parts += [f"{_n(n, 'benefit')} {event}" for event, n in c.benefits.items()]
-    parts += [f"{_n(n, 'escalation')} {_ESCALATION_VERBS[e][0 if n == 1 else 1]}" for e, n in c.escalations.items()]
-    parts += [f"{_n(n, 'contact')} {_CONTACT_WORDS[e]}" for e, n in c.contacts.items()]
-    head = (f"{_n(c.partners, 'partner')} {'changes' if c.partners == 1 else 'change'}"
+        parts.append(counted(c.tier, "", "change tier"))
+    parts += [f"{count(n, 'benefit')} {event}" for event, n in c.benefits.items()]
+    parts += [counted(n, "escalation", ESCALATION_VERBS[e]) for e, n in c.escalations.items()]
+    parts += [f"{count(n, 'contact')} {e}" for e, n in c.contacts.items()]
+    head = (counted(c.partners, "partner", "change")
             + (": " + ", ".join(parts) if parts else "")) if c.partners else "no partner changes"
     tail = []
     if c.program:
-        tail.append(_n(c.program, "program-wide change"))
+        tail.append(count(c.program, "program-wide change"))
     if c.will_go or c.no_longer:
-        tail.append(f"{_n(c.will_go, 'message')} will go, {c.no_longer:,} no longer")
+        tail.append(f"{count(c.will_go, 'message')} will go, {c.no_longer:,} no longer")
     else:
         tail.append("no change in mail")
     if c.pages:
-        tail.append(f"{_n(c.pages, 'page')} {'changes' if c.pages == 1 else 'change'}")
+        tail.append(counted(c.pages, "page", "change"))
     return "; ".join([head, *tail])

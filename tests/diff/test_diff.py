@@ -1,92 +1,16 @@
-"""`rewards diff` on a real git repository made here: the example content, then one commit per kind
-of change (a team call recorded, a contact assigned, a tier threshold moved, a partner removed),
-then an invalid change in the working tree. Outputs are pinned in tests/diff/expected/ (commit ids
-masked); set REWARDS_DIFF_REGEN=1 to rewrite them after an intended change, and review the diff."""
+"""`rewards diff` on the real git repository of tests/diff/gitrepo.py: one commit per kind of change
+(a team call recorded, a contact assigned, a tier threshold moved, a partner removed), and changes
+in the working tree. Outputs are pinned in tests/diff/expected/ (gitrepo.py says how)."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from rewards_build.cli import main
-
-REPO = Path(__file__).parent.parent.parent
-EXPECTED = Path(__file__).parent / "expected"
-TODAY = ["--today", "2026-11-24"]
-ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-       "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_AUTHOR_DATE": "2026-11-24T12:00:00Z",
-       "GIT_COMMITTER_DATE": "2026-11-24T12:00:00Z", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
-                          env={**os.environ, **ENV}).stdout
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def commit(root: Path, tag: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", tag)
-    git(root, "tag", tag)
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("diffrepo")
-    shutil.copy2(REPO / "site.yml", root / "site.yml")
-    shutil.copytree(REPO / "content", root / "content")
-    git(root, "init", "-q", "-b", "main")
-    commit(root, "base")
-    partners = root / "content" / "partners"
-    # A team call recorded: A. Datum's overdue activation is contacted.
-    edit(partners / "adatum-awaiting-contact.yml", "team_contacts:\n",
-         "team_contacts:\n  - date: 2026-11-20\n    about: activation\n    offer: adatum-identity-guard\n"
-         "    benefit: marketplace-blog-feature\n    note: Call made; feature planned for January.\n")
-    commit(root, "team-call")
-    # A contact assigned: Northwind had none.
-    edit(partners / "northwind-no-contact.yml", "marketing_contacts: []\n",
-         "marketing_contacts:\n  - name: Lidia Holloway\n    email: lidia.holloway@northwind-analytics.example\n"
-         "    phone: \"+1 425 555 0142\"\n    language: en\n")
-    commit(root, "contact")
-    # A tier threshold moved: $50K now starts at $30,000, so A. Datum ($31,800) moves up.
-    edit(root / "content" / "program.yml", "threshold_usd: 50000,", "threshold_usd: 30000,")
-    commit(root, "threshold")
-    # A partner removed.
-    (partners / "trey-list-only.yml").unlink()
-    commit(root, "removed")
-    return root
-
-
-@pytest.fixture
-def repo(history: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(history)
-    yield history
-    git(history, "checkout", "-q", "--", ".")
-    git(history, "clean", "-q", "-fd")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["diff", *args, *TODAY])
-    out, err = capsys.readouterr()
-    return code, re.sub(r"\b[0-9a-f]{9}\b", "<sha>", out), err
-
-
-def pinned(name: str, actual: str) -> None:
-    path = EXPECTED / name
-    if os.environ.get("REWARDS_DIFF_REGEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8")
+from .gitrepo import REPO, commit, edit, git, pinned, run
 
 
 @pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("markdown", "md"), ("json", "json")])
@@ -109,6 +33,15 @@ def test_a_team_call_is_a_contacted_benefit_a_closed_escalation_and_mail_no_long
     assert [(e["event"], e["kind"]) for e in partner["escalations"]] == [("closed", "contact-overdue")]
     # The tip goes either way: only the overdue reminder is mail that no longer goes.
     assert doc["counts"]["messages"] == {"will_go": 0, "no_longer": 1}
+
+
+@pytest.mark.parametrize("tag,base", [("contact", "team-call"), ("threshold", "contact")])
+@pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("json", "json")])
+def test_a_contact_and_a_threshold_in_markdown_and_json(repo: Path, capsys, tag: str, base: str, fmt: str,
+                                                        suffix: str) -> None:
+    code, out, _ = run(capsys, base, "--head", tag, "--format", fmt)
+    assert code == 3
+    pinned(f"{tag}.{suffix}", out)  # the text of both: the two tests below
 
 
 def test_an_assigned_contact_is_masked_and_moves_the_mail_from_the_account_to_the_contact(repo: Path,
@@ -180,7 +113,7 @@ def test_an_invalid_base_is_compared_against_nothing(repo: Path, capsys) -> None
         git(repo, "checkout", "-q", "removed", "--", "content/program.yml")
         code, out, _ = run(capsys, "broken")
         assert code == 3
-        assert "note: BASE broken (<sha>) is invalid (1 problem(s), first: content/program.yml:" in out
+        assert "note: BASE broken (<sha>) is invalid (1 problem, first: content/program.yml:" in out
     finally:
         git(repo, "tag", "-d", "broken")
         git(repo, "reset", "-q", "--hard", "removed")

@@ -138,7 +138,8 @@ def _substitute(text: str, context: dict[str, str], outputs: dict[str, dict[str,
     return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: _value(m.group(1), context, outputs), text)
 
 
-def run_job(workflow: Path, workspace: Path, event: dict[str, Any], temp: Path, env: dict[str, str]) -> Run:
+def run_job(workflow: Path, workspace: Path, event: dict[str, Any], temp: Path, env: dict[str, str],
+            fails: bool = False) -> Run:
     """The job's steps in order, as the runner runs them: `uses:` steps are the checkouts and the setup the test
     has made already, the install is the venv this test runs in (its argument checked, not run: it would
     reinstall into it); every other `run:` is run with bash -e -o pipefail (the runner's default shell) in
@@ -175,7 +176,7 @@ def run_job(workflow: Path, workspace: Path, event: dict[str, Any], temp: Path, 
         if "id" in step:
             result.outputs[step["id"]] = dict(line.split("=", 1) for line in output.read_text().splitlines())
         failed = failed or done.returncode != 0
-    assert not failed, "\n".join(result.logs)
+    assert failed is fails, "\n".join(result.logs)
     return result
 
 
@@ -275,6 +276,24 @@ def test_a_refused_form_is_answered_and_nothing_is_pushed(
     assert git(tmp_path / "origin", "branch", "--list", "rewards-form/*") == "" and not github.pulls
     (answer,) = github.comments[7]
     assert "- **Partner ID**: no partner '../../site' in this program" in answer.body
+
+
+@pytest.mark.parametrize("layout", WORKFLOWS.keys())
+def test_a_change_beyond_the_partner_file_fails_the_run_and_says_nothing_on_the_issue(
+        tmp_path: Path, github: GitHub, certificate: tuple[Path, Path], layout: str) -> None:
+    """Something else in the work tree changed (here: a stray file): nothing is committed or pushed, and the
+    reply rewards apply-form wrote ("the change is made") is not posted; the run fails, its log says why."""
+    clone = _layout(tmp_path, layout)
+    (clone / "stray.txt").write_text("left by an earlier step\n")
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    done = run_job(WORKFLOWS[layout], clone, _event(_body(ACTIVATE)), temp, _env(tmp_path, github, certificate),
+                   fails=True)
+    assert done.ran == ["Apply the form on a branch", "Answer on the issue"]
+    assert "expected one changed partner file, found:" in done.logs[0] and "stray.txt" in done.logs[0]
+    assert "forms-reply: no reply to post" in done.logs[1]
+    assert not github.comments and not github.pulls
+    assert git(tmp_path / "origin", "branch", "--list", "rewards-form/*") == ""
 
 
 def test_rewards_forms_writes_a_content_repositorys_forms_beside_its_site_yml(tmp_path: Path) -> None:

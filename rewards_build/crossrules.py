@@ -8,7 +8,7 @@ Each check records problems on the Source it concerns, at the offending value. P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import phonenumbers
@@ -180,7 +180,6 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
     offer id written in the file (`written_offer_ids`; None when one cannot be read, then they wait).
     References to a benefit whose file could not be read (`unread_benefits`) wait too.
     """
-    program, benefits = content.program, content.benefits
     kept = kept or {}
     if partner.id != src.stem:
         src.problem(("id",), f"id: '{partner.id}' must equal the file name '{src.stem}'")
@@ -188,7 +187,31 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
     if "account_email" not in broken:
         _check_address(src, ("account_email",), partner.account_email)
     _check_offers(src, partner, offer_owners, kept)
-    _check_contacts(src, partner, program, kept, compare_account="account_email" not in broken)
+    _check_contacts(src, partner, kept, compare_account="account_email" not in broken)
+    check_against_catalog(src.problem, partner, content, kept=kept, broken=broken,
+                          written_offer_ids=written_offer_ids, unread_benefits=unread_benefits)
+
+
+Report = Callable[[Path, str], None]  # records a problem at a value of the file (Source.problem)
+
+
+def check_against_catalog(report: Report, partner: Partner, content: Content, *, kept: Kept | None = None,
+                          broken: Collection[str] = (), written_offer_ids: Collection[str] | None = None,
+                          unread_benefits: Collection[str] = ()) -> None:
+    """The checks of a partner that depend on the program and the benefits (not on the file alone).
+
+    `rewards diff` asks them of a partner file that is the same at BASE and HEAD: it was read and
+    checked on its own once, for HEAD, and only these can answer differently against BASE's catalog."""
+    program, benefits = content.program, content.benefits
+    kept = kept or {}
+    supported = {lang.lower() for lang in program.languages}
+    for i, contact in _in_file(kept, "marketing_contacts", partner.contacts):
+        primary = contact.language.split("-", 1)[0].lower()
+        if primary not in supported:
+            hint = " ('kr' is the country code; Korean is 'ko')" if primary == "kr" else ""
+            report(("marketing_contacts", i, "language"),
+                   f"marketing_contacts[{i}].language: '{contact.language}' is not a supported language; "
+                   f"supported: {', '.join(program.languages)}{hint}")
     offer_ids = {o.id for o in partner.offers}
     offers_known = "offers" not in broken
     referable = offer_ids if offers_known else written_offer_ids
@@ -197,13 +220,13 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
         ok = True
         if offer_id is not None and offer_id not in offer_ids:
             if referable is not None and offer_id not in referable:
-                src.problem((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; "
-                                              f"offers: {', '.join(sorted(referable)) or 'none'}")
+                report((*path, "offer"), f"{_name((*path, 'offer'))}: no offer '{offer_id}' in this file; "
+                                         f"offers: {', '.join(sorted(referable)) or 'none'}")
             ok = False
         if benefit_id is not None and benefit_id not in benefits:
             if benefit_id not in unread_benefits:
-                src.problem((*path, "benefit"), f"{_name((*path, 'benefit'))}: no benefit '{benefit_id}' in "
-                                                "content/benefits/")
+                report((*path, "benefit"), f"{_name((*path, 'benefit'))}: no benefit '{benefit_id}' in "
+                                           "content/benefits/")
             ok = False
         return ok
 
@@ -216,14 +239,14 @@ def check_partner(src: Source, partner: Partner, content: Content, today: dt.dat
     for i, request in _in_file(kept, "technical_requests", partner.technical_requests):
         benefit = benefits.get(request.benefit)
         if benefit is not None and benefit.category is not Category.TECHNICAL:
-            src.problem(("technical_requests", i, "benefit"), f"technical_requests[{i}].benefit: '{benefit.id}' is a "
-                                                              "sales and marketing benefit; activate it instead")
+            report(("technical_requests", i, "benefit"), f"technical_requests[{i}].benefit: '{benefit.id}' is a "
+                                                         "sales and marketing benefit; activate it instead")
     # The tier and the locks depend on every offer and on the contacts being there as written.
     rules_known = offers_known and "marketing_contacts" not in broken
     standing = rules.tier_standing(program, partner)
     for i, activation in _in_file(kept, "activations", partner.activations):
         if ref(("activations", i), activation.offer, activation.benefit) and rules_known:
-            _check_activation(src, i, partner, activation, benefits[activation.benefit], standing, program)
+            _check_activation(report, i, partner, activation, benefits[activation.benefit], standing, program)
 
 
 def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str], kept: Kept) -> None:
@@ -249,9 +272,8 @@ def _check_offers(src: Source, partner: Partner, offer_owners: dict[str, str], k
                                                      f"billed sales (this offer is {offer.listing_type.value})")
 
 
-def _check_contacts(src: Source, partner: Partner, program: Program, kept: Kept, *, compare_account: bool) -> None:
+def _check_contacts(src: Source, partner: Partner, kept: Kept, *, compare_account: bool) -> None:
     seen: set[str] = set()
-    supported = {lang.lower() for lang in program.languages}
     for i, contact in _in_file(kept, "marketing_contacts", partner.contacts):
         path = ("marketing_contacts", i)
         email = contact.email.lower()
@@ -268,11 +290,6 @@ def _check_contacts(src: Source, partner: Partner, program: Program, kept: Kept,
             src.problem((*path, "email"), f"marketing_contacts[{i}].email: {contact.email} is listed twice")
         seen.add(email)
         _check_phone(src, (*path, "phone"), contact.phone)
-        primary = contact.language.split("-", 1)[0].lower()
-        if primary not in supported:
-            hint = " ('kr' is the country code; Korean is 'ko')" if primary == "kr" else ""
-            src.problem((*path, "language"), f"marketing_contacts[{i}].language: '{contact.language}' is not a "
-                                             f"supported language; supported: {', '.join(program.languages)}{hint}")
 
 
 _phone_cache: dict[str, str | None] = {}
@@ -323,14 +340,14 @@ def _check_phone(src: Source, path: Path, text: str) -> None:
         src.problem(path, f"{_name(path)}: '{text}' {problem}")
 
 
-def _check_activation(src: Source, i: int, partner: Partner, activation: Activation, benefit: Benefit,
+def _check_activation(report: Report, i: int, partner: Partner, activation: Activation, benefit: Benefit,
                       standing: rules.TierStanding, program: Program) -> None:
     path = ("activations", i)
     offer = partner.offer(activation.offer)
     assert offer is not None
     listing = rules.effective_listing_type(offer)
     if not rules.applies_to(benefit, offer):
-        src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' is not offered to {listing.value} "
+        report((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' is not offered to {listing.value} "
                                         f"offers ('{offer.id}' is {listing.value}; the benefit is for "
                                         f"{', '.join(sorted(t.value for t in benefit.listing_types))})")
         return
@@ -338,25 +355,25 @@ def _check_activation(src: Source, i: int, partner: Partner, activation: Activat
     for reason in locked.reasons:
         if reason is rules.LockReason.TIER and locked.unlock_tier is not None:
             unlock = locked.unlock_tier
-            src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' unlocks at tier {unlock.name} "
+            report((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' unlocks at tier {unlock.name} "
                                             f"(${unlock.threshold_usd:,} billed sales); this partner has "
                                             f"${standing.billed_sales_usd:,}")
         elif reason is rules.LockReason.NO_CONTACT:
-            src.problem((*path, "benefit"), f"activations[{i}].benefit: sales and marketing benefits can only be "
+            report((*path, "benefit"), f"activations[{i}].benefit: sales and marketing benefits can only be "
                                             "activated once a marketing contact is assigned (marketing_contacts is "
                                             "empty)")
         elif reason in _CONDITION_WORDS:
-            src.problem((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' requires "
+            report((*path, "benefit"), f"activations[{i}].benefit: '{benefit.id}' requires "
                                             f"{_CONDITION_WORDS[reason]}, which offer '{offer.id}' does not meet")
         # OFFER_NOT_LIVE: the offer's status and dates are checked below, with messages of their own.
     if offer.status is OfferStatus.DRAFT:
-        src.problem((*path, "offer"), f"activations[{i}].offer: offer '{offer.id}' is a draft; benefits are "
+        report((*path, "offer"), f"activations[{i}].offer: offer '{offer.id}' is a draft; benefits are "
                                       "activated once it is live")
     elif offer.live_date is not None and activation.date < offer.live_date:
-        src.problem((*path, "date"), f"activations[{i}].date: {activation.date} is before offer '{offer.id}' went "
+        report((*path, "date"), f"activations[{i}].date: {activation.date} is before offer '{offer.id}' went "
                                      f"live ({offer.live_date})")
     if activation.completed is not None and activation.completed < activation.date:
-        src.problem((*path, "completed"), f"activations[{i}].completed: {activation.completed} is before the "
+        report((*path, "completed"), f"activations[{i}].completed: {activation.completed} is before the "
                                           f"activation ({activation.date})")
 
 

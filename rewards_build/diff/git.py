@@ -101,6 +101,17 @@ def extract(repo: Path, ref: str, paths: Sequence[str], dest: Path) -> None:
             raise GitError(f"could not read {ref} from git: {(err or untar.stderr).decode('utf-8', 'replace').strip()}")
 
 
+def regular_files(repo: Path, ref: str, folder: str) -> set[str]:
+    """The regular files directly under `folder` at `ref` (symbolic links and subfolders left out)."""
+    out = _git(repo, "ls-tree", "-z", ref, "--", f"{folder.rstrip('/')}/").stdout
+    found = set()
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path and meta.split(" ", 1)[0] in ("100644", "100755"):
+            found.add(path)
+    return found
+
+
 def files_mentioning(repo: Path, ref: str | None, words: Sequence[str], folder: str) -> list[str]:
     """Files under `folder` (at `ref`, or in the working tree) that contain any of `words` as a word.
 

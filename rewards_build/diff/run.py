@@ -20,9 +20,10 @@ from pathlib import Path, PurePosixPath
 
 from notifier.plan import History
 
+from ..model import Content
 from . import git
 from .compare import Diff, compare
-from .sides import Side, load_side
+from .sides import Loaded, Side, load, load_side, snapshot_side, with_partners_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +162,13 @@ def _head_partial(plan: Plan, request: Request, head_site: Path) -> Side:
 
 
 def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) -> tuple[Side, Side]:
-    """Every partner on both sides: BASE in a forked process while this one does HEAD, since the
-    two are independent and each costs about a `rewards validate` plus the rules.
+    """Every partner on both sides. HEAD is read first, on every core; then BASE's rules run in a
+    forked process while this one runs HEAD's, since the two are independent and cost alike.
+
+    BASE borrows HEAD's partners (`sides.with_partners_of`): the fork inherits them, so BASE reads only
+    its catalog and the partner files that differ, and checks the partner files that are the same
+    against its catalog without reading them again. When that finds BASE invalid, BASE is read whole,
+    so that its problems are told exactly as a whole load tells them.
 
     Only what differs crosses back: the worker sends a hash of each partner's snapshot, and then the
     snapshots of the partners whose hash differs from HEAD's (pickling 10,000 snapshots would cost
@@ -170,19 +176,21 @@ def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) 
     so the two sides' hashes are comparable.
     """
     label = f"HEAD {plan.head_label}"
+    head_loaded = _head_whole(plan, request, head_site, label)
+    if isinstance(head_loaded, Side):
+        return head_loaded, head_loaded
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork (not Linux or macOS): one after the other
-        head = _head_whole(plan, request, head_site, label)
-        return (_base(plan, request, base_dest, None) if head.valid else head), head
+        head = snapshot_side(head_loaded, request.today, request.history)
+        return _base_borrowing(plan, request, base_dest, head_loaded.content), head
     here, there = context.Pipe(duplex=True)
-    worker = context.Process(target=_base_worker, args=(plan, request, base_dest, there), daemon=True)
+    worker = context.Process(target=_base_worker, args=(plan, request, base_dest, head_loaded.content, there),
+                             daemon=True)
     worker.start()
     there.close()
     try:
-        head = _head_whole(plan, request, head_site, label)
-        if not head.valid:
-            return head, head
+        head = snapshot_side(head_loaded, request.today, request.history)
         answer = here.recv()
         if isinstance(answer, git.GitError):
             raise answer
@@ -194,22 +202,44 @@ def _both_whole(plan: Plan, request: Request, head_site: Path, base_dest: Path) 
         same = {p: head.partners[p] for p in hashes if p not in partners}
         return replace(base, partners={**same, **partners}), head
     finally:
-        if worker.is_alive() and not here.poll():  # HEAD is invalid: BASE is not needed
+        if worker.is_alive() and not here.poll():
             worker.kill()
         worker.join()
         here.close()
 
 
-def _head_whole(plan: Plan, request: Request, head_site: Path, label: str) -> Side:
+def _head_whole(plan: Plan, request: Request, head_site: Path, label: str) -> Loaded | Side:
     root = head_site.parents[len(PurePosixPath(plan.site).parts) - 1]
     head_site = _extract_head(plan, root, [plan.site, plan.content])
-    return load_side(label, head_site, request.today, request.history,
-                     shown_from=None if plan.head is None else root)
+    return load(label, head_site, request.today, shown_from=None if plan.head is None else root)
 
 
-def _base_worker(plan: Plan, request: Request, dest: Path, pipe: Connection) -> None:
+def _base_borrowing(plan: Plan, request: Request, dest: Path, head: Content) -> Side:
+    """BASE's side, reading only its catalog and the partner files that differ from HEAD's."""
+    label = f"BASE {plan.base_label}"
+    partners_dir = f"{plan.content}/partners"
+    changed = {f"{plan.content}/{rel}" for rel in plan.present_in_base} | \
+        {f"{plan.content}/{rel}" for rel in plan.present_in_head}
+    at_base = git.regular_files(plan.repo, plan.base, partners_dir)
+    shared = {path[len(plan.content) + 1:] for path in at_base - changed}
+    own = sorted(rel for rel in plan.present_in_base if rel.startswith("partners/"))
+    git.extract(plan.repo, plan.base, [*_catalog_paths(plan), *(f"{plan.content}/{f}" for f in own)], dest)
+    site = dest / plan.site
+    if not site.exists():
+        return Side(label, (), True)  # no site.yml at BASE: nothing to compare with
+    owners = {o.id: p.id for p in head.partners.values() if p.source in shared for o in p.offers}
+    loaded = load(label, site, request.today, partner_files=own, shown_from=dest, offer_owners=owners)
+    merged = None
+    if isinstance(loaded, Loaded) and _content_folder(site, plan.site) == plan.content:
+        merged = with_partners_of(loaded, head, shared)
+    if merged is None:  # invalid, or its site.yml reads another folder: read it whole, as it is
+        return _base(plan, request, dest, None)
+    return snapshot_side(merged, request.today, request.history)
+
+
+def _base_worker(plan: Plan, request: Request, dest: Path, head: Content, pipe: Connection) -> None:
     try:
-        base = _base(plan, request, dest, None)
+        base = _base_borrowing(plan, request, dest, head)
     except git.GitError as exc:
         pipe.send(exc)
         return

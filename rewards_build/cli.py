@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -45,7 +46,17 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# The cycle collector's thresholds for a run. The model is tens of thousands of frozen records that
+# live for the whole run, and the rules make hundreds of thousands more (an answer per benefit per
+# offer), none of which form reference cycles. CPython's default (a collection every 700 net
+# allocations) walks the young records again and again for cycles this program does not make: a
+# quarter of the rules' time in a diff of 10,000 partners (3.6 s against 4.9 s), for the same peak
+# memory (181 MB). Cycles are still collected, a young generation every 50,000 allocations.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     given = list(sys.argv[1:] if argv is None else argv)
     args = parser(given[0] if given and given[0] in COMMANDS else None).parse_args(given)
     try:

@@ -115,6 +115,8 @@ def compare(base: Side, head: Side, ids: Iterable[str] | None = None) -> Diff:
 def partner_diff(before: PartnerSnapshot | None, after: PartnerSnapshot | None) -> PartnerDiff | None:
     if before is None and after is None:
         return None
+    if before is after:  # one snapshot stands for both sides (sides agreed on it): nothing differs
+        return None
     either = after or before
     assert either is not None
     status = "added" if before is None else "removed" if after is None else "changed"

@@ -151,13 +151,14 @@ def snapshot(config: SiteConfig, content: Content, partner: Partner, history: Hi
         EscalationFact(e.key, e.kind.value, rules.reminder_level(e, today, policy), e.offer_id, e.benefit_id,
                        e.benefits)
         for e in standing.escalations)
-    # `_value_` is the enum's plain attribute; `.value` goes through a descriptor, and this runs for
-    # every benefit of every offer on both sides.
-    benefits = tuple(
-        BenefitFact(group.offer.id, s.benefit.id, s.state._value_,
-                    tuple([r._value_ for r in s.lock_reasons]) if s.lock_reasons else (),
-                    s.unlock_tier.id if s.unlock_tier else None)
-        for group in standing.offers for s in group.statuses)
+    # This runs for every benefit of every offer on both sides (600,000 times for 10,000 partners):
+    # `_value_` is the enum's plain attribute (`.value` goes through a descriptor); lock reasons are a
+    # StrEnum, already strings; and the named tuple is made by tuple's own constructor.
+    make = tuple.__new__
+    benefits = tuple([
+        make(BenefitFact, (group.offer.id, s.benefit.id, s.state._value_, s.lock_reasons,
+                           s.unlock_tier.id if s.unlock_tier else None))
+        for group in standing.offers for s in group.statuses])
     contacts = tuple(ContactFact(c.email.lower(), c.name, mask_email(c.email), mask_phone(c.phone), c.language)
                      for c in partner.contacts)
     # The planner's own answer (what `plan_partner` returns), from the standing assessed above: assessing

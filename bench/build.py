@@ -39,7 +39,12 @@ TODAY = "2026-11-24"
 def floor_write(source: Path, dest: Path, listing: Path) -> None:
     """The floor's process: copy the listed files of a built site with the product's own writer."""
     sys.path.append(str(REPO))  # after the installed product (and any PYTHONPATH), as `rewards` finds it
+    import gc
+
+    from rewards_build.cli import GC_THRESHOLDS
     from rewards_build.site import write
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as `rewards` runs
 
     token = write.new_token()
     rels = listing.read_text(encoding="utf-8").splitlines()

@@ -56,7 +56,13 @@ def _load(site_path: Path):  # type: ignore[no-untyped-def]
 
 def worker(kind: str, site_path: Path, sample: int) -> dict[str, float]:
     """One measurement in this fresh process: what the parent times is the whole process."""
+    import gc
+
     import dkim  # type: ignore[import-untyped]
+
+    from rewards_build.cli import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as `rewards` runs: a floor is the product's own fastest way
 
     from notifier.compose import Composer
     from notifier.plan import History, plan

@@ -27,7 +27,12 @@ REPO = Path(__file__).resolve().parent.parent
 def floor(site_yml: Path) -> None:
     """The floor's process: the product's parse of every content file, nothing else."""
     sys.path.append(str(REPO))  # after the installed product (and any PYTHONPATH), as `rewards` finds it
+    import gc
+
+    from rewards_build.cli import GC_THRESHOLDS
     from rewards_build.yamlload import parse_yaml, split_front_matter
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as `rewards` runs: the floor is the product's own fastest parse
 
     content = site_yml.parent / "content"
     count = 0

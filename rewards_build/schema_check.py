@@ -71,6 +71,12 @@ def top_level_lists(kind: str) -> frozenset[str]:
     return frozenset(key for key, sub in _schemas()[kind].get("properties", {}).items() if sub.get("type") == "array")
 
 
+def most_entries(kind: str, key: str) -> int | None:
+    """The most entries a top-level list may hold (its maxItems), None when unbounded."""
+    limit = _schemas()[kind].get("properties", {}).get(key, {}).get("maxItems")
+    return limit if isinstance(limit, int) else None
+
+
 def check(kind: str, data: Any, text: str, shown: str, line_offset: int = 0) -> list[Problem]:
     """Every schema problem of one file, located; empty when the file is valid."""
     if is_valid(kind, data):

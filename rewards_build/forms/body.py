@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..problems import clip
+from ..yamlload import yaml11_reading
 from .spec import Form
 
 NO_RESPONSE = "_No response_"
@@ -84,5 +85,11 @@ def parse(body: str, forms: tuple[Form, ...]) -> Submission | list[Refusal]:
                 refusals.append(Refusal(field.label, f"{clip(answer)!r} is not one of the choices ({choices})"))
                 continue
             answer = value
+        elif (reading := yaml11_reading(answer)) is not None:
+            # The file would hold a word YAML tools disagree on (validation refuses it even quoted); the
+            # person who filled the form is told so in their terms, not the schema's.
+            refusals.append(Refusal(field.label, f"{clip(answer)!r} on its own cannot be kept (YAML tools read it "
+                                                 f"as {reading}): say it in a few more words"))
+            continue
         values[field.id] = answer
     return refusals or Submission(form, values)

@@ -26,7 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .. import rules
+from .. import rules, schema_check
 from ..config import SiteConfig
 from ..model import Content, Partner
 from ..pipeline import shown_path
@@ -126,6 +126,11 @@ def _assign_contact(sub: Submission, data: CommentedMap, content: Content, partn
     entry = _entry(("name", sub.values["name"]), ("email", sub.values["email"]),
                    ("phone", DoubleQuotedScalarString(sub.values["phone"])), ("language", sub.values["language"]))
     replace = sub.get("replace")
+    most = schema_check.most_entries("partner", "marketing_contacts")
+    if replace is None and most is not None and len(partner.contacts) >= most:
+        return [Refusal(sub.form.field("replace").label,
+                        f"{partner.id} has {len(partner.contacts)} marketing contacts, the most a partner can have: "
+                        "give the email of the one this person replaces")]
     if replace is None:
         at = _append(data, "marketing_contacts", entry)
         title = f"Add a marketing contact for {partner.id}"

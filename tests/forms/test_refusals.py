@@ -75,14 +75,14 @@ CASES: dict[str, tuple[str, str]] = {
                          "- **Email**: No\\_Reply@wingtip.example is a shared alias (noreply@); mail to shared "
                          "mailboxes is lost: give a person's address\n"),
     "a fourth contact": (github_body(A.ASSIGN_CONTACT, {**CONTACT, "partner": "proseware-top-tier"}),
-                         "- marketing\\_contacts: has 4 entries; at most 3 allowed\n"),
+                         "- **Email of the contact to replace**: proseware-top-tier has 3 marketing contacts, the "
+                         "most a partner can have: give the email of the one this person replaces\n"),
     "a phone without its country": (github_body(A.ASSIGN_CONTACT, {**CONTACT, "phone": "425 555 0142"}),
                                     "- **Phone**: '425 555 0142' must start with + and the country code, e.g. "
                                     "\"+1 425 555 0100\"\n"),
     "a YAML 1.1 word": (github_body(A.REQUEST_HELP, {**HELP, "note": "no"}),
-                        "- **What you need**: found the text 'no', which unquoted is the boolean false in YAML 1.1; "
-                        "editors and check-jsonschema cannot tell quoted from unquoted, so it is not allowed here; "
-                        "expected one line of text without control characters (it can reach an email header)\n"),
+                        "- **What you need**: 'no' on its own cannot be kept (YAML tools read it as the boolean "
+                        "false): say it in a few more words\n"),
     "opt out of an offer without one": (github_body(A.OPT_OUT, {"partner": "wingtip-owner-left", "scope": "One offer"}),
                                         "- **Offer ID**: needed to opt out of one offer\n"),
     "replace a contact the partner does not have": (

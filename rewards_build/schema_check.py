@@ -13,11 +13,12 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
-from referencing import Registry, Resource
+
+if TYPE_CHECKING:  # the explaining validator is imported only when a file needs explaining
+    import jsonschema
 
 from .positions import Locator, dotted, written_as, yaml_reading_hint
 from .problems import Problem, clip
@@ -47,6 +48,9 @@ def _fast(kind: str) -> jsonschema_rs.Validator:
 
 @cache
 def _explainer(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema  # 40 ms of imports that a run whose files are all valid (a rebuild) never needs
+    from referencing import Registry, Resource
+
     schemas = _schemas()
     registry = Registry().with_resource(schemas["common"]["$id"], Resource.from_contents(schemas["common"]))
     return jsonschema.Draft202012Validator(schemas[kind], registry=registry)
@@ -100,8 +104,10 @@ def check(kind: str, data: Any, text: str, shown: str, line_offset: int = 0) -> 
 
 
 def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    from jsonschema.exceptions import best_match  # imported already by the explainer that made `error`
+
     if error.context:
-        best = jsonschema.exceptions.best_match(error.context)
+        best = best_match(error.context)
         yield from _leaves(best) if best is not None else [error]
     else:
         yield error

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from html import escape  # XML text and double-quoted attributes (quotes escaped too)
 from typing import Any
-from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 

@@ -114,7 +114,12 @@ def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list
         text = plan.previous.with_entries(fresh, plan.removed)
     manifest = Manifest(plan.global_key, plan.scan, outputs, stage.parent, [], text, len(site.languages))
     obsolete = obsolete_outputs(site, plan, outputs)
-    manifest.changed = sorted({*staged.written, *obsolete}) if stage.parent else []  # nothing to sync against
+    if stage.keeps_live(staged.written, obsolete, carry=not plan.full):
+        # No page changed: this manifest replaces the live build's own, so it keeps that build's spare and
+        # what differs from it (else the next build would find no spare and link every file anew).
+        manifest.parent, manifest.changed = plan.previous.parent, plan.previous.changed
+    else:
+        manifest.changed = sorted({*staged.written, *obsolete}) if stage.parent else []  # nothing to sync against
     changed = [urls.MANIFEST] if stage.put(urls.MANIFEST, manifest.to_bytes()) else []
     stage.record(staged.written + changed)
     return obsolete

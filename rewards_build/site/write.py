@@ -122,14 +122,19 @@ class Stage:
     def record(self, written: Iterable[str]) -> None:
         self.pending.extend(written)
 
+    def keeps_live(self, written: Iterable[str], obsolete: Iterable[str], *, carry: bool) -> bool:
+        """Whether `commit` will keep the live build and replace its manifest alone: a partial build
+        (`carry`) that changed no page and drops none."""
+        return self.previous is not None and carry and not set(obsolete) and set(written) <= {urls.MANIFEST} \
+            and not is_plain(self.out)
+
     def commit(self, obsolete: Iterable[str] = (), *, carry: bool = False) -> int:
         """Switch the output to the new build; returns how many files of the live build it drops.
         `carry`: a partial build, which keeps every other file of the live build but `obsolete`."""
         _PREVIOUS.pop(str(self.root), None)
         gone = set(obsolete)
         previous = self.previous
-        if previous is not None and carry and not gone and set(self.pending) <= {urls.MANIFEST} \
-                and not is_plain(self.out):
+        if previous is not None and self.keeps_live(self.pending, gone, carry=carry):
             # No page changed: the live build keeps its pages, and its manifest is replaced alone.
             if self.pending:
                 os.replace(self.root / urls.MANIFEST, previous / urls.MANIFEST)

@@ -61,10 +61,10 @@ def test_partner_journey_home_to_overdue_alert_tabs_and_korean(page, base_url: s
     sales_tab = page.get_by_role("tab", name="Sales and marketing benefits")
     assert overview_tab.get_attribute("aria-selected") == "true"
     assert not page.locator("#sales-marketing").is_visible()
-    sales_tab.click()
-    assert sales_tab.get_attribute("aria-selected") == "true"
-    assert page.locator("#sales-marketing").is_visible()
-    assert not page.locator("#overview").is_visible()
+    sales_tab.click()  # what follows a click waits for the page's script (a busy machine delays it)
+    playwright_api.expect(sales_tab).to_have_attribute("aria-selected", "true")
+    playwright_api.expect(page.locator("#sales-marketing")).to_be_visible()
+    playwright_api.expect(page.locator("#overview")).to_be_hidden()
     assert "day 10, contact overdue" in page.locator("#sales-marketing").inner_text()
     page.keyboard.press("ArrowRight")
     assert page.get_by_role("tab", name="Technical benefits").get_attribute("aria-selected") == "true"
@@ -96,7 +96,7 @@ def test_a_row_shows_its_snippet_and_the_copy_button_copies_it(browser, base_url
     row = page.locator("#sales-adatum-identity-guard tr", has_text="Featured category placement")
     row.get_by_text("Activate", exact=True).click()
     code = row.locator(".snippet pre code")
-    assert code.is_visible()
+    playwright_api.expect(code).to_be_visible()
     expected = code.inner_text()
     assert "benefit: featured-category-placement" in expected and "date: 2026-11-24" in expected
     button = row.locator("button.copy")
@@ -111,8 +111,9 @@ def test_the_assign_contact_alert_opens_the_tab_with_the_assign_step(page, base_
     page.goto(base_url + "partners/northwind-no-contact/")
     assert not page.locator("#assign-contact").is_visible()
     page.locator(".alert.kind-assign-contact").get_by_role("link", name="Assign a marketing contact").click()
-    assert page.locator("#assign-contact").is_visible()
-    assert page.get_by_role("tab", name="Sales and marketing benefits").get_attribute("aria-selected") == "true"
+    playwright_api.expect(page.locator("#assign-contact")).to_be_visible()
+    playwright_api.expect(page.get_by_role("tab", name="Sales and marketing benefits")).to_have_attribute(
+        "aria-selected", "true")
     assert page.console_errors == []
 
 

@@ -90,7 +90,8 @@ class _BenefitFacts:
     quantities: tuple[int | None, ...]  # its quantity at each tier, by rank
 
 
-def _benefit_facts(program: Program, benefit: Benefit) -> _BenefitFacts:
+def _benefit_facts(program: Program, benefit: Benefit, *, quantities: bool = True) -> _BenefitFacts:
+    """`quantities`: False for a question about locks alone (validation asks one per activation)."""
     known = program.has_tier(benefit.unlock_tier)
     return _BenefitFacts(
         benefit=benefit,
@@ -99,7 +100,7 @@ def _benefit_facts(program: Program, benefit: Benefit) -> _BenefitFacts:
         conditions=tuple(pair for pair in _CONDITIONS if pair[0] in benefit.conditions),
         waits_for_contact=_waits_for_contact(benefit),
         owes_contact=owes_contact(benefit),
-        quantities=tuple(quantity_at(program, benefit, tier) for tier in program.tiers),
+        quantities=tuple(quantity_at(program, benefit, tier) for tier in program.tiers) if quantities else (),
     )
 
 
@@ -148,10 +149,11 @@ def _offer_dates(program: Program, offer: Offer, today: dt.date) -> tuple[dt.dat
     return add_months(offer.live_date, program.timing.list_trial_expiry_months), None
 
 
-def _offer_facts(program: Program, offer: Offer, today: dt.date) -> _OfferFacts:
-    expires_on, deadline = _offer_dates(program, offer, today)
+def _offer_facts(program: Program, offer: Offer, today: dt.date | None) -> _OfferFacts:
+    """`today` None: no dates (a question about locks alone)."""
+    expires_on, deadline = _offer_dates(program, offer, today) if today is not None else (None, None)
     delisting = Revocation(date=today, reason="delisting", offer=offer.id) \
-        if offer.status is OfferStatus.DELISTED else None
+        if offer.status is OfferStatus.DELISTED and today is not None else None
     return _OfferFacts(offer, offer.status is OfferStatus.LIVE, effective_listing_type(offer) is ListingType.TRANSACT,
                        delisting, _failing(offer), expires_on, deadline)
 
@@ -166,14 +168,15 @@ class _PartnerFacts:
     requests: dict[str, tuple[TechnicalRequest, ...]]  # benefit -> its technical requests
 
 
-def _partner_facts(program: Program, partner: Partner, tier: TierStanding) -> _PartnerFacts:
+def _partner_facts(program: Program, partner: Partner, tier: TierStanding, *, index: bool = True) -> _PartnerFacts:
+    """`index` False: no index of activations and requests (a question about locks alone)."""
     activations: dict[tuple[str, str], Activation] = {}
-    for a in partner.activations:
+    for a in partner.activations if index else ():
         seen = activations.get((a.offer, a.benefit))
         if seen is None or a.date > seen.date:  # the first of equally late ones, as max() gives
             activations[(a.offer, a.benefit)] = a
     requests: dict[str, list[TechnicalRequest]] = {}
-    for r in partner.technical_requests:
+    for r in partner.technical_requests if index else ():
         requests.setdefault(r.benefit, []).append(r)
     return _PartnerFacts(partner, tier, -1 if tier.tier is None else program.tier_rank(tier.tier.id),
                          not partner.contacts, activations, {b: tuple(rs) for b, rs in requests.items()})
@@ -255,8 +258,10 @@ def locks(program: Program, partner: Partner, offer: Offer, benefit: Benefit, ti
 
     Validation asks the same question of each activation (an activation of a locked benefit is an
     error there), so this is the one place that answers it."""
-    reasons = _locks(_benefit_facts(program, benefit), _offer_facts(program, offer, dt.date.min),
-                     _partner_facts(program, partner, tier))
+    # Only what locks read: no dates, quantities or activation index (this runs once per activation
+    # when a file is validated, and for every borrowed partner of a diff).
+    reasons = _locks(_benefit_facts(program, benefit, quantities=False), _offer_facts(program, offer, None),
+                     _partner_facts(program, partner, tier, index=False))
     return Locks(reasons.reasons, reasons.unlock_tier, reasons.needed_usd)
 
 

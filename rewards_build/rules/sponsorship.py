@@ -51,9 +51,10 @@ def sponsorship(standing: PartnerStanding) -> SponsorshipStanding | None:
     found: dict[str, Grant] = {}
     for group in standing.offers:
         for status in group.statuses:
+            if status.quantity is None:  # most answers have no amount: the cheapest test first
+                continue
             benefit = status.benefit
-            if (benefit.id in found or not is_sponsorship(benefit) or status.quantity is None
-                    or status.state in _NOT_OURS):
+            if benefit.id in found or not is_sponsorship(benefit) or status.state in _NOT_OURS:
                 continue
             assert benefit.quantity is not None
             found[benefit.id] = Grant(benefit, status.quantity, benefit.quantity.unit)

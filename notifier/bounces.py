@@ -21,7 +21,6 @@ list reaches the content as a patch (`export_suppressions`), as recorded opt-out
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import email
 import email.message
 import logging
@@ -30,11 +29,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-import yaml
 from flufl.bounce import all_failures
 
 from rewards_build.config import SiteConfig
-from rewards_build.model import Content, Partner
+from rewards_build.model import Content
+
+from .contact_patch import set_on_contacts
 
 # flufl.bounce logs a detector's exception with its traceback before re-raising it; the exception is
 # ours to report (one line), and the traceback must not reach cron's mail.
@@ -188,7 +188,8 @@ def export_suppressions(site: SiteConfig, content: Content,
                  if c.email.lower() in suppressed and c.bounced_on is None}
         placed |= {c.email.lower() for c in partner.contacts if c.email.lower() in suppressed}
         if marks:
-            patch, unplaced = _patch(site, partner, marks)
+            patch, unplaced = set_on_contacts(site, partner, "bounced_on",
+                                              {a: day.isoformat() for a, day in marks.items()})
             patches.append(patch)
             notes += [f"{partner.source}: add `bounced_on: {marks[a].isoformat()}` to {a} by hand (not written as "
                       "a block mapping)" for a in unplaced]
@@ -200,37 +201,3 @@ def export_suppressions(site: SiteConfig, content: Content,
         else:
             notes.append(f"{address}: suppressed, and no longer a marketing contact in the content")
     return "".join(patches), notes
-
-
-def _patch(site: SiteConfig, partner: Partner, marks: Mapping[str, dt.date]) -> tuple[str, list[str]]:
-    path = site.content_dir / partner.source
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    inserts: dict[int, str] = {}  # after line index -> the line to insert
-    unplaced = []
-    wanted = dict(marks)
-    contacts = _value(yaml.compose(text, Loader=yaml.SafeLoader), "marketing_contacts")
-    for item in contacts.value if isinstance(contacts, yaml.SequenceNode) else []:
-        email_node = _value(item, "email")
-        if not isinstance(email_node, yaml.ScalarNode) or email_node.value.lower() not in wanted:
-            continue
-        day = wanted.pop(email_node.value.lower()).isoformat()
-        if not isinstance(item, yaml.MappingNode) or item.flow_style or item.start_mark.line == item.end_mark.line:
-            unplaced.append(email_node.value)
-            continue
-        last = item.value[-1][1]
-        end_line = last.end_mark.line - (1 if last.end_mark.column == 0 else 0)
-        inserts[end_line] = " " * item.start_mark.column + f"bounced_on: {day}\n"
-    new = []
-    for i, line in enumerate(lines):
-        new.append(line if line.endswith("\n") or i not in inserts else line + "\n")
-        if i in inserts:
-            new.append(inserts[i])
-    shown = path.relative_to(site.root).as_posix() if path.is_relative_to(site.root) else partner.source
-    return "".join(difflib.unified_diff(lines, new, f"a/{shown}", f"b/{shown}")), unplaced + sorted(wanted)
-
-
-def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)

@@ -16,7 +16,6 @@ Reminders and escalations are never unsubscribed from here: they are the program
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import hmac
 import html
@@ -31,10 +30,10 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import yaml
-
 from rewards_build.config import SiteConfig, UnsubscribeConfig
-from rewards_build.model import Content, Partner
+from rewards_build.model import Content
+
+from .contact_patch import set_on_contacts
 
 TIPS = "tips"  # the one purpose a link can unsubscribe from
 PURPOSES = frozenset({TIPS})
@@ -181,51 +180,11 @@ def export_optouts(site: SiteConfig, content: Content, optouts: Iterable[OptOut]
         if missing:
             notes.append(f"{partner.source}: {len(missing)} opt-out(s) name a contact no longer in the file")
         if addresses:
-            patch, unplaced = _patch(site, partner, addresses)
+            patch, unplaced = set_on_contacts(site, partner, "tips", {a.lower(): "false" for a in addresses})
             patches.append(patch)
             notes += [f"{partner.source}: add `tips: false` to {a} by hand (not written as a block mapping)"
                       for a in unplaced]
     return "".join(patches), notes
-
-
-def _patch(site: SiteConfig, partner: Partner, addresses: list[str]) -> tuple[str, list[str]]:
-    path = site.content_dir / partner.source
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    inserts: dict[int, str] = {}  # after line index -> the line to insert
-    unplaced = []
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    contacts = _value(root, "marketing_contacts")
-    wanted = {a.lower() for a in addresses}
-    for item in contacts.value if isinstance(contacts, yaml.SequenceNode) else []:
-        email = _value(item, "email")
-        if not isinstance(email, yaml.ScalarNode) or email.value.lower() not in wanted:
-            continue
-        wanted.discard(email.value.lower())
-        if not isinstance(item, yaml.MappingNode) or item.flow_style or item.start_mark.line == item.end_mark.line:
-            unplaced.append(email.value)
-            continue
-        tips = _value(item, "tips")
-        if isinstance(tips, yaml.ScalarNode):
-            lines[tips.start_mark.line] = lines[tips.start_mark.line].replace(tips.value, "false", 1)
-            continue
-        last = item.value[-1][1]
-        end_line = last.end_mark.line - (1 if last.end_mark.column == 0 else 0)
-        inserts[end_line] = " " * item.start_mark.column + "tips: false\n"
-    new = []
-    for i, line in enumerate(lines):
-        new.append(line if line.endswith("\n") or i not in inserts else line + "\n")
-        if i in inserts:
-            new.append(inserts[i])
-    shown = (site.content_dir / partner.source).relative_to(site.root).as_posix()
-    diff = difflib.unified_diff(lines, new, f"a/{shown}", f"b/{shown}")
-    return "".join(diff), unplaced + sorted(wanted)
-
-
-def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
 
 
 # --- the receiver (rewards unsubscribe-server) -----------------------------------------------------

@@ -16,7 +16,8 @@ from builders import TODAY, contact, content, partner, site
 from conftest import Handler, Server, ledger_rows, run_notify, start_server
 
 from notifier import unsubscribe
-from notifier.ledger import SCHEMA, Ledger
+from notifier.ledger import Ledger
+from notifier.ledger_schema import SCHEMA
 from notifier.notify import Options, show_status
 from rewards_build.config import SiteConfig
 from rewards_build.model import Content

@@ -260,9 +260,8 @@ def locks(program: Program, partner: Partner, offer: Offer, benefit: Benefit, ti
     error there), so this is the one place that answers it."""
     # Only what locks read: no dates, quantities or activation index (this runs once per activation
     # when a file is validated, and for every borrowed partner of a diff).
-    reasons = _locks(_benefit_facts(program, benefit, quantities=False), _offer_facts(program, offer, None),
-                     _partner_facts(program, partner, tier, index=False))
-    return Locks(reasons.reasons, reasons.unlock_tier, reasons.needed_usd)
+    return _locks(_benefit_facts(program, benefit, quantities=False), _offer_facts(program, offer, None),
+                  _partner_facts(program, partner, tier, index=False))
 
 
 def _answer(b: _BenefitFacts, o: _OfferFacts, p: _PartnerFacts, today: dt.date, program: Program) -> BenefitStatus:

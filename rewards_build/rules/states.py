@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from ..model import (
     Activation,
@@ -62,8 +63,11 @@ class TierStanding:
     progress: float  # 0..1 of the way from tier to next_tier
 
 
-@dataclass(frozen=True, slots=True)
-class BenefitStatus:
+class BenefitStatus(NamedTuple):
+    # A named tuple, not a frozen dataclass: `assess` makes one per benefit of every offer (60 a
+    # partner, 600,000 for 10,000 partners, twice in a program-wide diff), and a frozen dataclass's
+    # __init__ sets each of the 15 fields through object.__setattr__: 1.7 us against 0.5 us here.
+    # Just as immutable; read it by name only (its order is not part of what it means).
     benefit: Benefit
     offer: Offer
     state: BenefitState

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import multiprocessing
-import multiprocessing.pool
 import os
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from rewards_build.config import NotifierConfig
@@ -70,22 +71,35 @@ def produce(content: Content, config: NotifierConfig, history: History, today: d
     global _shared
     _shared = (content, config, history, today, composer)
     ids = list(content.partners)
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    starts = range(0, len(ids), CHUNK)
+    done = handed = 0  # chunks whose messages came back; messages handed on
+    # concurrent.futures, not multiprocessing.Pool: Pool.terminate() can hang for ever (a worker
+    # killed while it still holds the result queue's lock, just after sending its last result; seen
+    # in our own test runs), and a worker killed by the kernel leaves Pool waiting for its task.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        in_flight: deque[multiprocessing.pool.AsyncResult[list[Prepared]]] = deque()
-
-        def results() -> Iterator[Prepared]:
-            for start in itertools.chain(range(0, len(ids), CHUNK), [None]):
-                if start is not None:
-                    in_flight.append(pool.apply_async(_chunk, (ids[start:start + CHUNK],)))
-                while in_flight and (start is None or len(in_flight) >= workers * WINDOW):
-                    yield from in_flight.popleft().get()
-
-        yield from itertools.islice(results(), options.limit)
-        pool.close()
+        try:
+            in_flight: deque[Future[list[Prepared]]] = deque()
+            ahead = iter(starts)
+            for start in itertools.islice(ahead, workers * WINDOW):
+                in_flight.append(pool.submit(_chunk, ids[start:start + CHUNK]))
+            while in_flight:
+                chunk = in_flight.popleft().result()
+                following = next(ahead, None)
+                if following is not None:
+                    in_flight.append(pool.submit(_chunk, ids[following:following + CHUNK]))
+                done += 1
+                for prepared in chunk:
+                    if options.limit is not None and handed >= options.limit:
+                        return
+                    handed += 1
+                    yield prepared
+        except BrokenProcessPool:  # a worker was killed (out of memory?): the rest here, in order. Planning
+            # is a pure function, so the chunks computed again give the very messages they would have.
+            rest = (prepared for start in starts[done:] for prepared in _chunk(ids[start:start + CHUNK]))
+            yield from itertools.islice(rest, None if options.limit is None else max(0, options.limit - handed))
     finally:
-        pool.terminate()
-        pool.join()  # reaped, so that their CPU time shows in the parent's children times
+        pool.shutdown(wait=True, cancel_futures=True)  # the workers finish the chunk in hand and exit
         _shared = None
 
 

@@ -18,14 +18,15 @@ from ..problems import Problem
 from . import inputs, listing, urls, write
 from .manifest import Entry, Manifest
 from .pages import Site, global_pages, listing_pages
-from .parallel import Progress, render_partners
+from .parallel import Progress, WorkerLost, render_partners
 from .partner import partner_outputs
 from .plan import BuildPlan
 from .render import Renderer, page_bytes
 from .search import search_indexes
 from .views import Page
 
-BUILD_ERRORS = (OSError, TemplateError)  # a full disk, a broken template: the old site stays
+# A full disk, a broken template, a killed worker: the build stops and the old site stays.
+BUILD_ERRORS = (OSError, TemplateError, WorkerLost)
 Unspliceable = listing.Unspliceable
 Row = listing.Row
 

@@ -10,6 +10,8 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TextIO
 
 from . import write
@@ -68,11 +70,23 @@ def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[
     # The loaded content is shared with the workers copy-on-write. Freezing it keeps the workers'
     # garbage collector from walking (and so copying) the whole inherited heap again and again.
     gc.freeze()
+    # concurrent.futures, not multiprocessing.Pool: Pool.terminate() (what leaving a `with Pool` does)
+    # can hang for ever if a worker is stopped while it still holds the result queue's lock, and a
+    # worker killed by the kernel leaves Pool waiting for its chunk; here it is an error the build
+    # reports, and the live site stays as it was.
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            yield from pool.imap_unordered(_render_chunk, chunks)
+        for done in as_completed([pool.submit(_render_chunk, chunk) for chunk in chunks]):
+            yield done.result()
+    except BrokenProcessPool as exc:
+        raise WorkerLost("a rendering worker was killed (out of memory?)") from exc
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died before it finished its pages: the build stops, the live site stays."""
 
 
 class Progress:

@@ -164,3 +164,35 @@ def test_planning_on_worker_processes_gives_the_same_messages_in_the_same_order(
     assert len(alone) == 41 and forked == alone
     limited = list(produce(data, config.notifier, History(), TODAY, composer, PlanOptions(limit=9), workers=2))
     assert limited == alone[:9]
+
+
+def test_a_planning_worker_killed_mid_run_loses_and_repeats_no_message(tmp_path: Path, monkeypatch) -> None:
+    """The kernel kills a worker (out of memory): the run neither hangs nor drops that worker's chunk;
+    the rest is planned in the main process, in order, so each message comes exactly once."""
+    import os
+    import signal
+
+    from notifier import produce as produce_module
+    from notifier.compose import Composer
+    from notifier.plan import PlanOptions
+    from notifier.produce import produce
+
+    config = site(tmp_path)
+    data = content(*(partner(f"p{i:03d}", contacts=(contact(f"C {i}", f"c{i}@p.example"),)) for i in range(40)))
+    composer = Composer(config, data, lambda: dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC))
+    alone = list(produce(data, config.notifier, History(), TODAY, composer, workers=1))
+    parent, real = os.getpid(), produce_module._chunk
+
+    def dies_in_a_worker(ids: list[str]) -> list:
+        if os.getpid() != parent and "p021" in ids:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(ids)
+
+    # Sent to the workers by name, as the real one is: it must be found where the real one is.
+    dies_in_a_worker.__module__, dies_in_a_worker.__qualname__ = real.__module__, real.__qualname__
+    monkeypatch.setattr(produce_module, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(produce_module, "CHUNK", 7)
+    monkeypatch.setattr(produce_module, "_chunk", dies_in_a_worker)
+    assert list(produce(data, config.notifier, History(), TODAY, composer, workers=2)) == alone
+    limited = list(produce(data, config.notifier, History(), TODAY, composer, PlanOptions(limit=30), workers=2))
+    assert limited == alone[:30]

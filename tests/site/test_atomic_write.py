@@ -171,3 +171,43 @@ def test_a_failed_first_build_leaves_nothing_beside_the_output_either(
     code, err = _rewards_build(site_copy, out, capsys)
     assert code == 1, err
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_rendering_worker_killed_mid_build_is_an_error_and_leaves_the_live_site_byte_for_byte(
+        site_copy: SiteCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The kernel kills a rendering worker (out of memory): no hang, one line saying so, exit 1, and
+    the live site as it was."""
+    import os
+    import signal
+
+    from rewards_build.site import parallel
+
+    out = tmp_path / "site"
+    result, log = site_copy.build(out)
+    assert result.exit_code == 0, log
+    before = _snapshot(out)
+    _change_every_page(site_copy)
+    parent, real = os.getpid(), parallel._render_chunk
+    last = sorted(p.stem for p in (site_copy.content / "partners").glob("*.yml"))[-1]
+
+    def dies_in_a_worker(ids: list[str]) -> object:
+        if os.getpid() != parent and last in ids:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(ids)
+
+    # Sent to the workers by name, as the real one is: it must be found where the real one is.
+    dies_in_a_worker.__module__, dies_in_a_worker.__qualname__ = real.__module__, real.__qualname__
+    monkeypatch.setattr(parallel, "_render_chunk", dies_in_a_worker)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    code = cli.main(["build", "--site", str(site_copy.site_yml), "--out", str(out), "--today", TODAY.isoformat(),
+                     "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Traceback" not in err
+    match = LEFT_AS_IT_WAS.match(err.strip().splitlines()[-1])
+    assert match and (match["error"], match["what"]) == (
+        "WorkerLost", "a rendering worker was killed (out of memory?)"), err
+    assert _differences(before, _snapshot(out)) == {}
+    assert leftovers(out) == []

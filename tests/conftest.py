@@ -20,3 +20,10 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(FIXTURES / "mini", root)
     monkeypatch.chdir(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _private_load_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's `rewards notify` keeps its loaded-content cache (rewards_build/loadcache.py) to
+    itself, in processes it starts too, and never in the user's ~/.cache."""
+    monkeypatch.setenv("REWARDS_CACHE_DIR", str(tmp_path_factory.mktemp("load-cache")))

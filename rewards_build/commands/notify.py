@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..clock import add_today_argument, today_from
 from ..config import SiteConfig
+from ..loadcache import load_all
 from ..model import Content
-from ..pipeline import load_all
 from ..report import print_problems
 
 HELP = "plan and send program mail (for cron)"
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rewards notify: error: --init-ledger creates the ledger for a first real run; {other} never writes "
               f"the ledger, so leave out one of them", file=sys.stderr)
         return CONFIG_ERROR
-    # 1. Load and validate the content; any problem means nothing is sent.
+    # 1. Load and validate the content (or read back the model of the last valid load of the very same
+    #    files: rewards_build/loadcache.py); any problem means nothing is sent.
     today = today_from(args)
     result = load_all(Path(args.site), today)
     if result.problems:

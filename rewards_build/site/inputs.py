@@ -23,38 +23,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..stamps import PACKAGES_ROOT, RACY_NS, code_files, walk
 from .manifest import MANIFEST_VERSION, Scan
 
 PARTNERS_DIR = "partners"
-# A stamp recorded less than this before its scan is re-checked by hash: a write in the same tick of
-# the file system's clock can leave size and time as they were (2 s covers the coarsest, FAT's).
-RACY_NS = 2_000_000_000
-# The code that turns content into pages: all of it counts, whichever module a change lands in.
-CODE_PACKAGES = ("rewards_build", "notifier")
-PACKAGES_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the packages (checkout or site-packages)
-_NOT_INPUTS = ("__pycache__",)  # byte code changes whenever Python recompiles, not when the code does
 LOCALE_DIR = PACKAGES_ROOT / "rewards_build" / "locale"  # as i18n.LOCALE_DIR (which imports Babel)
-
-
-def _walk(folder: Path, skip: Path | None = None) -> list[Path]:
-    found = []
-    for dirpath, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _NOT_INPUTS)
-        if skip is not None and Path(dirpath) == skip.parent:
-            dirs[:] = [d for d in dirs if d != skip.name]
-        found += [Path(dirpath) / name for name in sorted(files)]
-    return found
-
-
-def code_files(packages_root: Path | None = None) -> list[Path]:
-    """Every file of the code packages: each module, the schemas, the catalogs."""
-    root = PACKAGES_ROOT if packages_root is None else packages_root
-    return [path for package in CODE_PACKAGES for path in _walk(root / package)]
 
 
 def global_inputs(site_path: Path, content_dir: Path, templates_dir: Path) -> list[Path]:
     """The files behind the global fingerprint, except the code (see `code_files`)."""
-    return [site_path, *_walk(content_dir, skip=content_dir / PARTNERS_DIR), *_walk(templates_dir)]
+    return [site_path, *walk(content_dir, skip=content_dir / PARTNERS_DIR), *walk(templates_dir)]
 
 
 def global_fingerprint(site_path: Path, content_dir: Path, templates_dir: Path, catalogs: str,

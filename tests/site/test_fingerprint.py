@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from site_helpers import REPO, SiteCopy
 
+from rewards_build import stamps
 from rewards_build.site import inputs
 
 CATALOGS, TODAY = "catalogs", "2026-11-24"
@@ -26,7 +27,7 @@ def _package_files(root: Path) -> set[Path]:
 def packages(tmp_path: Path) -> Path:
     """A private copy of the code packages (tests edit it; the real ones are never touched)."""
     root = tmp_path / "packages"
-    for package in inputs.CODE_PACKAGES:
+    for package in stamps.CODE_PACKAGES:
         shutil.copytree(REPO / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 

@@ -104,6 +104,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/validate.py --partners $(or $(PARTNERS),10000) --repeat $(or $(REPEAT),3)
 	$(BIN)/python bench/build.py --partners $(or $(PARTNERS),10000) --repeat $(or $(REPEAT),3)
 	@[ ! -f bench/notify.py ] || $(BIN)/python bench/notify.py
+	$(BIN)/python bench/diff.py --partners $(or $(PARTNERS),10000) --repeat $(or $(REPEAT),3)
+	$(BIN)/python bench/serve.py --partners $(or $(PARTNERS),10000)
 
 # Never the ledger (var/ by default): it is the record of what was sent, and without it mail would go twice.
 clean:

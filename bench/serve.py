@@ -75,10 +75,11 @@ def main() -> None:
                 page = out / "partners" / path.stem / "index.html"
                 text = path.read_text(encoding="utf-8")
                 old = next(line for line in text.splitlines() if line.startswith("name: "))
-                new = f"name: Renamed {i} {path.stem}"
+                name = f"Renamed {i} {path.stem}"
+                new = f"name: {name}"
                 started = time.perf_counter()
                 path.write_text(text.replace(old, new, 1), encoding="utf-8")
-                seen = _wait_for(lambda: _shows(page, new[len("name: "):]), 60)
+                seen = _wait_for(lambda page=page, name=name: _shows(page, name), 60)
                 latencies.append(seen - started)
                 time.sleep(0.5)  # let the server settle before the next edit
             load_after = os.getloadavg()

@@ -19,7 +19,6 @@ import pytest
 
 from rewards_build import loadcache
 from rewards_build.pipeline import load_all as load_uncached
-
 from tests.conftest import TODAY
 
 

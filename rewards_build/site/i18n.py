@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,10 @@ def N_(message: str) -> str:
     return message
 
 
+@functools.lru_cache(maxsize=16)
 def catalog_path(language: str) -> Path:
+    # Cached: a Formatter is made for every page, and each looks at its catalog's stamp (pathlib's
+    # joins cost more than the stat itself).
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -56,7 +60,7 @@ def translations(language: str) -> NullTranslations:
 def _stamp(language: str) -> tuple[int, int] | None:
     """What identifies a catalog's version: its modification time and size (None: no catalog)."""
     try:
-        stat = catalog_path(language).stat()
+        stat = os.stat(catalog_path(language))
     except FileNotFoundError:
         return None
     return stat.st_mtime_ns, stat.st_size

@@ -71,7 +71,7 @@ def _bytecode_cache(language: str) -> BytecodeCache | None:
 
 
 class Renderer:
-    """Compiled templates for each language; created once per process."""
+    """Compiled templates for each language; created once per build."""
 
     def __init__(self, templates_dir: Path, languages: tuple[str, ...]):
         loader = FileSystemLoader(str(templates_dir / TEMPLATE_SUBDIR))
@@ -86,6 +86,9 @@ class Renderer:
                 keep_trailing_newline=True,
                 extensions=["jinja2.ext.i18n", StaticGettext],
                 bytecode_cache=_bytecode_cache(language),
+                # A Renderer lives for one build (`rewards serve` makes a new one for each), so the
+                # templates cannot change under it: no stat of every template on every include.
+                auto_reload=False,
             )
             # Both attributes are added at run time, so Environment's type does not declare them: ours
             # for StaticGettext above, install_gettext_translations by the jinja2.ext.i18n extension.

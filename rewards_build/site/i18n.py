@@ -36,11 +36,15 @@ def N_(message: str) -> str:
     return message
 
 
-@functools.lru_cache(maxsize=16)
 def catalog_path(language: str) -> Path:
+    return _catalog_path(LOCALE_DIR, language)
+
+
+@functools.lru_cache(maxsize=16)
+def _catalog_path(folder: Path, language: str) -> Path:
     # Cached: a Formatter is made for every page, and each looks at its catalog's stamp (pathlib's
     # joins cost more than the stat itself).
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def catalogs_fingerprint(languages: tuple[str, ...]) -> str:

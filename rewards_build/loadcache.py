@@ -76,22 +76,20 @@ def load_all(site_path: Path, today: dt.date, *, err: TextIO | None = None,
     if config is None:
         return LoadResult(None, None, problems, config_error=True)
     where = folder if folder is not None else cache_folder()
-    if where is None or not _usable(where, err):
-        content, problems = load_content(config.content_dir, today, root=config.root)
-        return LoadResult(config, content, problems)
+    usable = where is not None and _usable(where, err)
     scanned_at = time.time_ns()
-    stamps = _stamps(site_path, config.content_dir, today)
-    path = where / f"content-{hashlib.sha256(os.fsencode(site_path.resolve())).hexdigest()[:32]}.pickle"
+    stamps = _stamps(site_path, config.content_dir, today) if usable else None
     key = None if stamps is None else hashlib.sha256(stamps[0]).digest()
-    if key is not None:
-        cached = _read(path, key)
-        if cached is not None:
-            return LoadResult(config, cached, [])
+    path = where / f"content-{hashlib.sha256(os.fsencode(site_path.resolve())).hexdigest()[:32]}.pickle" \
+        if where is not None else None
+    cached = _read(path, key) if key is not None and path is not None else None
+    if cached is not None:
+        return LoadResult(config, cached, [])
     content, problems = load_content(config.content_dir, today, root=config.root)
-    if key is not None and stamps is not None and content is not None and stamps[1] < scanned_at - racy_ns:
+    if stamps is not None and key is not None and path is not None and content is not None \
+            and stamps[1] < scanned_at - racy_ns:
         _write(path, key, content)
     return LoadResult(config, content, problems)
-
 
 def cache_folder() -> Path | None:
     """Where the cache lives (None: turned off by an empty $REWARDS_CACHE_DIR)."""

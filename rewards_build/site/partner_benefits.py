@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
 
 from .. import rules
 from ..forms import links
@@ -29,14 +28,32 @@ _GROUPS: dict[Attention, str] = {
 _FOLDED = frozenset({Attention.LOCKED})
 
 
-@dataclass(frozen=True, slots=True)
 class Edits:
-    """What every action on one page of a partner needs: the partner, the day, the file and its words."""
+    """What every action on one page of a partner needs: the partner, the day, the file and its words.
+    The words and links every snippet of the page shares are worked out once a page, not once a row
+    (a page has dozens of snippets); `where` sentences once per kind of place."""
 
-    site: Site
-    partner: Partner
-    f: Formatter
-    link: Linker
+    __slots__ = (
+        "_where",
+        "edit_label",
+        "edit_url",
+        "f",
+        "form_label",
+        "link",
+        "partner",
+        "request_label",
+        "site",
+        "team",
+    )
+
+    def __init__(self, site: Site, partner: Partner, f: Formatter, link: Linker):
+        self.site, self.partner, self.f, self.link = site, partner, f, link
+        self.edit_url = site.config.edit_link(partner.source)
+        self.edit_label = f.gettext("Open %(file)s in the editor") % {"file": partner.source}
+        self.team = f.gettext("For the rewards team")
+        self.form_label = f.gettext("Request form")
+        self.request_label = f.gettext("Ask with a form (no YAML)")
+        self._where: dict[tuple[object, ...], str] = {}
 
     @property
     def today(self) -> dt.date:
@@ -48,15 +65,17 @@ class Edits:
 
     def action(self, label: str, snippet: snippets.Snippet, offer: str = "", team: bool = False,
                form: str | None = None) -> Action:
-        p, f = self.partner, self.f
+        p = self.partner
         request = links.for_snippet(self.site.config.edit_url, p.id, snippet)
+        key = (snippet.mode, snippet.has_list, snippet.path[0], snippet.path[-1], offer)
+        where = self._where.get(key)
+        if where is None:
+            where = self._where[key] = snippet.where(self.f.gettext, p.source, offer)
         return Action(label, snippet=SnippetView(
-            snippet.kind.value, snippet.mode.value, snippet.target, snippet.where(f.gettext, p.source, offer),
-            snippet.text, self.site.config.edit_link(p.source),
-            f.gettext("Open %(file)s in the editor") % {"file": p.source},
-            f.gettext("For the rewards team") if team else "",
-            Link(f.gettext("Request form"), form) if form else None,
-            Link(f.gettext("Ask with a form (no YAML)"), request) if request else None))
+            snippet.kind.value, snippet.mode.value, snippet.target, where, snippet.text, self.edit_url,
+            self.edit_label, self.team if team else "",
+            Link(self.form_label, form) if form else None,
+            Link(self.request_label, request) if request else None))
 
     def howto(self, label: str, section: str) -> Action:
         return Action(label, self.link.to(urls.HOW_TO) + "#" + section)

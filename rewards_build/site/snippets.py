@@ -12,6 +12,7 @@ it goes: appended to a list, replacing one value, or a new file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -156,10 +157,12 @@ def replace_contact(index: int, domain: str, language: str) -> Snippet:
         ("phone", "+1 425 555 0100"), ("language", language)], 2))
 
 
+@functools.lru_cache(maxsize=4096)  # the page in each language shows the same edit
 def activate(offer: str, benefit: str, today: dt.date, has_list: bool) -> Snippet:
     return _append(Kind.ACTIVATE, "activations", [("benefit", benefit), ("offer", offer), ("date", today)], has_list)
 
 
+@functools.lru_cache(maxsize=4096)  # the page in each language shows the same edit
 def team_contact(offer: str, benefit: str, today: dt.date, has_list: bool) -> Snippet:
     return _append(Kind.TEAM_CONTACT, "team_contacts", [
         ("date", today), ("about", "activation"), ("offer", offer), ("benefit", benefit),
@@ -178,6 +181,7 @@ def complete(index: int, activation: Activation, today: dt.date) -> Snippet:
     return _replace(Kind.COMPLETE, ("activations", index), _entry(fields, 2), fields)
 
 
+@functools.lru_cache(maxsize=4096)  # the page in each language shows the same edit
 def request_help(offer: str, benefit: str, today: dt.date, has_list: bool) -> Snippet:
     return _append(Kind.REQUEST_HELP, "technical_requests", [
         ("benefit", benefit), ("offer", offer), ("phase", PHASES[0]), ("date", today), ("status", "submitted"),

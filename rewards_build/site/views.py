@@ -1,5 +1,9 @@
 """The page contexts: frozen records of what a template shows, every value already computed.
 
+The records a page makes dozens of (a benefit row, its action and snippet, a link) are named tuples:
+a frozen dataclass sets each field through object.__setattr__, three times the cost, and a large
+build makes over a million of them. Templates read both by attribute alike.
+
 Names ending in `_url` are links; everything else is display text (escaped by the template) or a
 code used for styling and filtering (a state, a listing type).
 """
@@ -7,7 +11,7 @@ code used for styling and filtering (a state, a listing type).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -15,8 +19,7 @@ from ..model import Localized
 from .i18n import LocalizedMarkup
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     label: str
     url: str
     current: bool = False
@@ -55,8 +58,7 @@ class Page:
 # --- Partner pages --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SnippetView:
+class SnippetView(NamedTuple):
     """An edit to show: the YAML to paste (site/snippets.py), where it goes, and the file in the editor."""
 
     kind: str  # snippets.Kind, for styling and tests
@@ -71,8 +73,7 @@ class SnippetView:
     request: Link | None = None  # the issue form that asks for the same edit, filled in (forms/links.py)
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """A button: a link (to the editor, the How-to page, a section of this page, support), or an edit
     to show in place (`snippet`: the link then opens the YAML, the copy button and the editor link)."""
 
@@ -132,8 +133,7 @@ class ContactRow:
     note: str = ""  # why the contact gets less mail than the others (rules.gets_tips), or ""
 
 
-@dataclass(frozen=True, slots=True)
-class BenefitRow:
+class BenefitRow(NamedTuple):
     title: Localized
     url: str
     state: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from urllib.parse import urlsplit
 
 import markdown
@@ -39,10 +40,24 @@ def markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
 
 
+EXTENSIONS = ("extra", "sane_lists")
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's converter. Making a Markdown object (loading its extensions, building its parser)
+    cost more than converting a mail's few paragraphs; one object converts any number of texts if it
+    is reset between them (Python-Markdown's documented way), but not two at once, hence per thread."""
+    md: markdown.Markdown | None = getattr(_converters, "md", None)
+    if md is None:
+        md = _converters.md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+    return md
+
+
 @functools.lru_cache(maxsize=4096)  # tip bodies repeat across thousands of pages and messages
 def markdown_to_html(text: str) -> str:
     """Markdown to sanitized HTML."""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = _converter().reset().convert(text)
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),

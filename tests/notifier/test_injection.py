@@ -149,3 +149,27 @@ def test_the_mailer_refuses_a_header_block_that_reads_back_differently() -> None
     with pytest.raises(UnsafeHeader, match="recipients read back"):
         check_structure(data, ["From", "To"], ["b@y.example"])
     check_structure(b"From: a@x.example\r\nTo: b@y.example\r\n\r\nbody", ["From", "To"], ["b@y.example"])
+
+
+def test_the_quick_reading_of_a_plain_mailbox_agrees_with_the_email_package_on_every_value_it_takes() -> None:
+    """check_structure reads `Name <a@b>` itself and leaves the rest to the email package's parser: on
+    every value the quick reading takes, hostile ones included, the parser must find that one mailbox."""
+    import random
+
+    from notifier.mime import _HEADERS, _PLAIN_MAILBOX
+
+    pieces = ["Ada", "Zoë", "a", "b.c", "x@y.example", "victim@evil.example", " ", "  ", '"', "(", ")", ",",
+              ":", ";", "<", ">", "@", "\\", ".", "=?utf-8?q?Ada=2C_victim=40evil.example?=", "+", "=", "?",
+              "'", "\t", "[", "]", "ada@x.example", "<ada@x.example>"]
+    rng = random.Random(13)
+    taken = 0
+    for _ in range(20_000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        match = _PLAIN_MAILBOX.fullmatch(value)
+        if match is None:
+            continue
+        taken += 1
+        header = _HEADERS("To", value.strip())
+        assert [g.display_name for g in header.groups] == [None], value  # type: ignore[attr-defined]
+        assert [a.addr_spec for a in header.addresses] == [match.group(1) or match.group(2)], value  # type: ignore[attr-defined]
+    assert taken > 500  # the quick reading was tried, not only the parser

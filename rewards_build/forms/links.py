@@ -63,7 +63,12 @@ def form_url(repository: str, action: Action, values: Sequence[tuple[str, str]],
         if field_id not in allowed:
             raise ValueError(f"the {action.value} form has no input {field_id!r} a link may fill")
     query = [("template", f"{action.value}.yml"), *([("title", title)] if title else []), *values]
-    return f"{repository}/issues/new?" + "&".join(f"{key}={quote(value, safe='')}" for key, value in query)
+    return f"{repository}/issues/new?" + "&".join(f"{key}={_quoted(value)}" for key, value in query)
+
+
+@functools.lru_cache(maxsize=65536)  # ids recur in every link of a page: the partner's, its offers', benefits'
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 @functools.lru_cache(maxsize=4096)  # a page in each language asks for the same links

@@ -215,7 +215,8 @@ def _encode(text: str) -> tuple[str, str]:
     if text.isascii() and max(map(len, lines)) <= 900 and not collides:
         body = CRLF.join(lines)
         return "7bit", body if body.endswith(CRLF) else body + CRLF
-    if not collides and sum(not c.isascii() for c in text) * 20 <= len(text):  # at most 1 in 20 characters
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # counted in C, not character by character
+    if not collides and non_ascii * 20 <= len(text):  # at most 1 in 20 characters
         raw = "\n".join(lines).encode("utf-8").decode("latin-1")  # quoprimime encodes characters as bytes
         body = quoprimime.body_encode(raw, maxlinelen=76, eol=CRLF)
         return "quoted-printable", body if body.endswith(CRLF) else body + CRLF

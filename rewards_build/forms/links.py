@@ -62,11 +62,12 @@ def form_url(repository: str, action: Action, values: Sequence[tuple[str, str]],
     for field_id, _ in values:
         if field_id not in allowed:
             raise ValueError(f"the {action.value} form has no input {field_id!r} a link may fill")
-    query = [("template", f"{action.value}.yml"), *([("title", title)] if title else []), *values]
-    return f"{repository}/issues/new?" + "&".join(f"{key}={_quoted(value)}" for key, value in query)
+    query = [f"template={_quoted(action.value + '.yml')}", *([f"title={quote(title, safe='')}"] if title else []),
+             *(f"{key}={_quoted(value)}" for key, value in values)]
+    return f"{repository}/issues/new?" + "&".join(query)
 
 
-@functools.lru_cache(maxsize=65536)  # ids recur in every link of a page: the partner's, its offers', benefits'
+@functools.lru_cache(maxsize=8192)  # ids recur in every link of a page: the partner's, its offers', benefits'
 def _quoted(value: str) -> str:
     return quote(value, safe="")
 

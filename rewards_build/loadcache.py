@@ -75,21 +75,29 @@ def load_all(site_path: Path, today: dt.date, *, err: TextIO | None = None,
     config, problems = load_config(site_path)
     if config is None:
         return LoadResult(None, None, problems, config_error=True)
-    where = folder if folder is not None else cache_folder()
-    usable = where is not None and _usable(where, err)
     scanned_at = time.time_ns()
-    stamps = _stamps(site_path, config.content_dir, today) if usable else None
-    key = None if stamps is None else hashlib.sha256(stamps[0]).digest()
-    path = where / f"content-{hashlib.sha256(os.fsencode(site_path.resolve())).hexdigest()[:32]}.pickle" \
-        if where is not None else None
-    cached = _read(path, key) if key is not None and path is not None else None
+    entry = _entry(site_path, config.content_dir, today, folder if folder is not None else cache_folder(), err)
+    cached = _read(entry[0], entry[1]) if entry is not None else None
     if cached is not None:
         return LoadResult(config, cached, [])
     content, problems = load_content(config.content_dir, today, root=config.root)
-    if stamps is not None and key is not None and path is not None and content is not None \
-            and stamps[1] < scanned_at - racy_ns:
-        _write(path, key, content)
+    if entry is not None and content is not None and entry[2] < scanned_at - racy_ns:
+        _write(entry[0], entry[1], content)
     return LoadResult(config, content, problems)
+
+
+def _entry(site_path: Path, content_dir: Path, today: dt.date, where: Path | None,
+           err: TextIO) -> tuple[Path, bytes, int] | None:
+    """This site's cache file, the key its inputs make now and their latest stamp; None when there is
+    no cache this run (turned off, an unsafe folder, or an input that cannot be stamped safely)."""
+    if where is None or not _usable(where, err):
+        return None
+    stamps = _stamps(site_path, content_dir, today)
+    if stamps is None:
+        return None
+    path = where / f"content-{hashlib.sha256(os.fsencode(site_path.resolve())).hexdigest()[:32]}.pickle"
+    return path, hashlib.sha256(stamps[0]).digest(), stamps[1]
+
 
 def cache_folder() -> Path | None:
     """Where the cache lives (None: turned off by an empty $REWARDS_CACHE_DIR)."""

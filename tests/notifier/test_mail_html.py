@@ -58,3 +58,12 @@ def test_site_and_mail_share_one_sanitizer() -> None:
     from rewards_build.site import render
 
     assert render.markdown_html("<script>x</script>**a**") == markdown_to_html("<script>x</script>**a**")
+
+
+def test_one_text_never_leaks_its_abbreviations_or_footnotes_into_the_next() -> None:
+    """One Markdown converter serves every text (sanitize._converter); what one tip defines must not
+    show in the next page or mail it converts."""
+    first = markdown_to_html("*[SLA]: Service level agreement\n\nOur SLA is short.[^1]\n\n[^1]: A footnote.")
+    assert "<abbr" in first and "A footnote." in first
+    second = markdown_to_html("The SLA text, no definitions here.")
+    assert "<abbr" not in second and "footnote" not in second

@@ -274,3 +274,17 @@ def test_an_offer_going_live_and_an_opt_out_are_entries_dated_by_the_file(built_
     assert (live, "2026-09-08T00:00:00Z") in [(t, u) for t, u, _ in fabrikam]
     alpine = _entries(built_site / prefix / "partners/alpine-opted-out/feed.xml")
     assert [(u, s) for t, u, s in alpine if s == opted_out] == [("2026-08-03T00:00:00Z", opted_out)]
+
+
+def test_exactly_what_xml_cannot_hold_is_replaced_across_all_of_unicode() -> None:
+    """Every code point, against XML 1.0's Char production as the specification writes it: one that a
+    feed may hold passes as it is, any other becomes U+FFFD (a list of what is not a Char that missed one
+    would leave a feed no reader can parse)."""
+    from rewards_build.site.feeds import _xml
+
+    def is_char(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
+
+    every = "".join(map(chr, range(0x110000)))
+    expected = "".join(ch if is_char(ord(ch)) else "\ufffd" for ch in every)
+    assert _xml(every) == expected

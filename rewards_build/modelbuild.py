@@ -4,6 +4,7 @@ so a missing key here is a bug, not a content problem."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from .model import (
@@ -34,11 +35,13 @@ from .model import (
 
 
 def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value is not None else None
+    return _day(value) if value is not None else None
 
 
+@functools.lru_cache(maxsize=8192)
 def _day(value: str) -> dt.date:
-    """A date the schema requires (so never None)."""
+    """A date the schema requires (so never None). Dates are immutable and recur (a program's days, a
+    team's busy weeks): one object per day, not per occurrence (80,000 of them at 10,000 partners)."""
     return dt.date.fromisoformat(value)
 
 

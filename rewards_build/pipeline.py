@@ -139,7 +139,7 @@ def load_content(content_dir: Path, today: dt.date, *, partner_files: Collection
             if not src.problems:
                 content.partners[partner.id] = partner
         problems.extend(src.problems)
-        src.text, src.data, src.body, src._locator = "", None, "", None
+        src.release()
     if problems:
         return None, cap_per_file(sorted(problems))
     return replace(content, tips=tuple(sorted(tips, key=lambda t: (t.order, t.id))),

@@ -129,6 +129,7 @@ def _read_chunk(first: int, last: int) -> list[_Read]:
     for src in sources[first:last]:
         stood = parse_file(src, content_dir, root)[1]
         out.append(_Read(src.text, src.data, tuple(src.problems), tuple(stood)))
+        src.release()  # the worker's own copy: kept, it would hold every file this worker has read
     return out
 
 

@@ -34,3 +34,8 @@ class Source:
         """Record a problem at the value found at `path` (or at its key, for problems about the key)."""
         line, col = self.locator.at_key_of(path) if at_key else self.locator.at(path)
         self.problems.append(Problem(self.shown, line, col, message))
+
+    def release(self) -> None:
+        """Forget the file's text and data (its problems stay): a partner is modelled, or handed back by
+        a reading worker, and memory holds the model, not every file read so far."""
+        self.text, self.data, self.body, self._locator = "", None, "", None

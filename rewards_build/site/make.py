@@ -6,6 +6,7 @@ the loaders, the schemas, the rules, Jinja, Markdown and Babel with it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -17,12 +18,11 @@ from ..pipeline import load_content
 from ..problems import Problem
 from . import inputs, listing, urls, write
 from .manifest import Entry, Manifest
-from .pages import Site, global_pages, listing_pages
+from .pages import Site, global_pages
 from .parallel import Progress, WorkerLost, render_partners
 from .partner import partner_outputs
 from .plan import BuildPlan
 from .render import Renderer, page_bytes
-from .search import search_indexes
 from .views import Page
 
 # A full disk, a broken template, a killed worker: the build stops and the old site stays.
@@ -43,7 +43,7 @@ class Staged:
     written: list[str]
     total: int
     rows: dict[str, Row]  # the index row of every partner rendered
-    listing: list[Page]  # the pages listing partners (none when no row changed)
+    listing: list[str]  # the outputs of the pages listing partners (none when no row changed); not their bytes
 
 
 def load_planned(config: SiteConfig, plan: BuildPlan, today: dt.date) -> tuple[Content | None, list[Problem]]:
@@ -84,35 +84,37 @@ def render_pages(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[P
                    stream, progress)
     try:
         renderer = Renderer(site.config.templates_dir, site.languages)
-        written = _stage_pages(stage, renderer, shared)
+        _, written = _stage_pages(stage, renderer, shared)
         bar.advance(len(shared))
         partner_written, rows, count = render_partners(site, renderer, stage, partner_ids, jobs, bar)
         written += partner_written
         if plan.full:
             ordered = [rows[pid] for pid in sorted(rows, key=inputs.partner_rel)]  # file order, as the scan
-            listing_ = listing_pages(site, ordered) + search_indexes(site, ordered)  # the search lists partners too
+            listed, listing_written = _stage_pages(stage, renderer, listing.full_listing(site, renderer, ordered))
         else:
-            listing_ = listing.spliced(site, renderer, plan, stage.previous, rows)
-        written += _stage_pages(stage, renderer, listing_)
-        bar.advance(len(listing_))
+            listed, listing_written = _stage_pages(stage, renderer,
+                                                   listing.spliced(site, renderer, plan, stage.previous, rows))
+        written += listing_written
+        bar.advance(len(listed))
     finally:
         bar.close()
-    return Staged(written, len(shared) + count + len(listing_), rows, listing_)
+    return Staged(written, len(shared) + count + len(listed), rows, listed)
 
 
 def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list[Page], staged: Staged) -> list[str]:
     """What this build was made from, staged with the pages (and so switched in with them); returns
     the outputs of the live build this one no longer makes."""
-    outputs = [p.output for p in shared + staged.listing] if plan.full else plan.previous.outputs
-    shas = plan.shas if not plan.full else {
-        pid: inputs.sha_of(site.config.content_dir / inputs.partner_rel(pid)) for pid in plan.scan.ids}
-    fresh = [listing.entry_of(site, pid, shas[pid], tuple(o.id for o in site.content.partners[pid].offers), row)
-             for pid, row in staged.rows.items()]
-    if plan.full:
-        by_id: dict[str, Entry] = {e.pid: e for e in fresh}
-        text = "".join(by_id[pid].line() for pid in plan.scan.ids)
+    outputs = [p.output for p in shared] + staged.listing if plan.full else plan.previous.outputs
+    partners = site.content.partners
+
+    def entry(pid: str, sha: str) -> Entry:
+        return listing.entry_of(site, pid, sha, tuple(o.id for o in partners[pid].offers), staged.rows[pid])
+
+    if plan.full:  # every line made, hashed and written one at a time, in file order
+        content = site.config.content_dir
+        text = "".join(entry(pid, inputs.sha_of(content / inputs.partner_rel(pid))).line() for pid in plan.scan.ids)
     else:
-        text = plan.previous.with_entries(fresh, plan.removed)
+        text = plan.previous.with_entries([entry(pid, plan.shas[pid]) for pid in staged.rows], plan.removed)
     manifest = Manifest(plan.global_key, plan.scan, outputs, stage.parent, [], text, len(site.languages))
     obsolete = obsolete_outputs(site, plan, outputs)
     if stage.keeps_live(staged.written, obsolete, carry=not plan.full):
@@ -127,13 +129,26 @@ def stage_manifest(stage: write.Stage, site: Site, plan: BuildPlan, shared: list
 
 
 def obsolete_outputs(site: Site, plan: BuildPlan, outputs: list[str]) -> list[str]:
-    """Files the previous build made that this one does not: on a partial build, only removed partners'."""
+    """Files the previous build made that this one does not: on a partial build, only removed partners'.
+    A partner in both builds makes the same files in both, so on a full build only the previous build's
+    shared outputs and its removed partners' can be obsolete; the new build's partner outputs are made
+    one at a time to be checked against those, never kept (150,000 paths at 30,000 partners)."""
     if not plan.full:
         return [o for pid in plan.removed for o in partner_outputs(site, pid)]
-    before = set(plan.previous.outputs) | {o for pid in plan.previous.scan.ids for o in partner_outputs(site, pid)}
-    after = set(outputs) | {o for pid in plan.scan.ids for o in partner_outputs(site, pid)} | {urls.MANIFEST}
-    return sorted(before - after)
+    current = set(plan.scan.ids)
+    before = set(plan.previous.outputs) | {o for pid in plan.previous.scan.ids if pid not in current
+                                           for o in partner_outputs(site, pid)}
+    before -= {*outputs, urls.MANIFEST}
+    if before:
+        before -= {o for pid in plan.scan.ids for o in partner_outputs(site, pid) if o in before}
+    return sorted(before)
 
 
-def _stage_pages(stage: write.Stage, renderer: Renderer, pages: list[Page]) -> list[str]:
-    return [page.output for page in pages if stage.put(page.output, page_bytes(renderer, page))]
+def _stage_pages(stage: write.Stage, renderer: Renderer, pages: Iterable[Page]) -> tuple[list[str], list[str]]:
+    """Stage pages one by one (each page's bytes go once staged): (every output, those written)."""
+    outputs, written = [], []
+    for page in pages:
+        outputs.append(page.output)
+        if stage.put(page.output, page_bytes(renderer, page)):
+            written.append(page.output)
+    return outputs, written

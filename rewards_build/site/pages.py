@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from html import escape  # XML text and double-quoted attributes (quotes escaped too)
-from typing import Any
 
 from markupsafe import Markup
 
@@ -324,13 +323,9 @@ def index_row(site: Site, r: PartnerRow, language: str) -> IndexRow:
     )
 
 
-def partners_index(site: Site, rows: list[dict[str, Any]], language: str) -> Page:
-    """The index of every partner: the rows' HTML comes rendered (see `index_row`)."""
-    return partners_index_page(site, Markup("".join(row["html"][language] for row in rows)), len(rows), language)
-
-
 def partners_index_page(site: Site, rows_html: Markup, n: int, language: str) -> Page:
-    """The partners index around its rows, already rendered (listing.py splices a partial build's rows in)."""
+    """The partners index around its rows, already rendered: listing.py renders it with a stand-in for
+    the rows and puts them in as bytes, on a full build and a partial one alike."""
     f = Formatter(language)
     c, _ = chrome(site, urls.PARTNERS, language, f.gettext("Partners"),
                   f.gettext("Every partner in the program, its tier and its alerts."), noindex=partners_hidden(site))
@@ -340,14 +335,14 @@ def partners_index_page(site: Site, rows_html: Markup, n: int, language: str) ->
                 PartnersIndexContext(c, rows_html, count, types))
 
 
-def sitemap(site: Site, rows: list[dict[str, Any]]) -> Page:
+def sitemap(site: Site, partner_ids: list[str]) -> Page:
     """Every indexable page, once per language, with the build's date and its language alternates; the
     partners index and partner pages only when site.yml lets search engines index them."""
     keys = [urls.HOME, urls.CATALOG, urls.TOOLKIT, urls.TIPS, urls.HOW_TO]
     keys += [urls.benefit(b) for b in site.content.benefits]
     keys += [urls.toolkit(t.id) for t in site.content.toolkit]
     if not partners_hidden(site):
-        keys += [urls.PARTNERS] + [urls.partner(r["id"]) for r in rows]
+        keys += [urls.PARTNERS] + [urls.partner(pid) for pid in partner_ids]
     lastmod = site.today.isoformat()
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
@@ -359,8 +354,3 @@ def sitemap(site: Site, rows: list[dict[str, Any]]) -> Page:
             lines.append(f"  <url><loc>{escape(loc)}</loc><lastmod>{lastmod}</lastmod>{links}</url>")
     lines.append("</urlset>\n")
     return Page(urls.SITEMAP, None, "\n".join(lines))
-
-
-def listing_pages(site: Site, rows: list[dict[str, Any]]) -> list[Page]:
-    """The pages to re-render whenever any partner is added, changed or removed."""
-    return [sitemap(site, rows)] + [partners_index(site, rows, language) for language in site.languages]

@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TextIO
 
 from . import write
+from .listing import Row
 from .pages import Site, index_row
 from .partner import partner_pages
 from .render import Renderer, page_bytes
@@ -25,12 +26,14 @@ CHUNK = 64
 _JOB: dict[str, Any] = {}  # set in the parent just before forking; read by workers
 
 
-def _render_chunk(ids: list[str]) -> tuple[list[str], list[dict[str, Any]], int]:
+def _render_chunk(ids: list[str]) -> tuple[list[str], list[Row], int]:
+    """Render and stage the pages of `ids`; their index rows come back as UTF-8, as the index holds
+    them (half the size of Python text once a row holds Korean, and the parent need not encode them)."""
     site: Site = _JOB["site"]
     renderer: Renderer = _JOB["renderer"]
     root, fresh, token = _JOB["root"], _JOB["fresh"], _JOB["token"]
     written: list[str] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     count = 0
     for pid in ids:
         pages, row = partner_pages(site, site.content.partners[pid])
@@ -38,24 +41,24 @@ def _render_chunk(ids: list[str]) -> tuple[list[str], list[dict[str, Any]], int]
             count += 1
             if write.put(root, fresh, token, page.output, page_bytes(renderer, page)):
                 written.append(page.output)
-        html = {lang: renderer.render("_partner_row.html", lang, r=index_row(site, row, lang))
-                for lang in site.languages}
-        rows.append({"id": row.id, "name": row.name, "html": html})  # what the pages listing partners show
+        html = tuple(renderer.render("_partner_row.html", lang, r=index_row(site, row, lang)).encode()
+                     for lang in site.languages)
+        rows.append(Row(row.id, row.name, html))  # what the pages listing partners show
     return written, rows, count
 
 
 def render_partners(site: Site, renderer: Renderer, stage: write.Stage, ids: list[str], jobs: int,
-                    progress: Progress) -> tuple[list[str], dict[str, dict[str, Any]], int]:
+                    progress: Progress) -> tuple[list[str], dict[str, Row], int]:
     """Render and stage every listed partner's pages: (files written, index rows by id, pages)."""
     _JOB.update(site=site, renderer=renderer, root=stage.root, fresh=stage.fresh, token=stage.token)
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     written: list[str] = []
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, Row] = {}
     count = 0
     try:
         for chunk_written, chunk_rows, chunk_count in _results(chunks, jobs, len(ids)):
             written += chunk_written
-            rows.update((r["id"], r) for r in chunk_rows)
+            rows.update((r.id, r) for r in chunk_rows)
             count += chunk_count
             progress.advance(chunk_count)
     finally:
@@ -63,7 +66,7 @@ def render_partners(site: Site, renderer: Renderer, stage: write.Stage, ids: lis
     return written, rows, count
 
 
-def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[str], list[dict[str, Any]], int]]:
+def _results(chunks: list[list[str]], jobs: int, n: int) -> Iterator[tuple[list[str], list[Row], int]]:
     if jobs <= 1 or n < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_render_chunk, chunks)
         return

@@ -8,8 +8,6 @@ the index leaves them out too (the partners index has its own filter)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import ListingType
 from . import labels, urls
 from .i18n import Formatter
@@ -23,12 +21,12 @@ def partners_searchable(site: Site) -> bool:
     return not site.config.public or not partners_hidden(site)
 
 
-def search_indexes(site: Site, rows: list[dict[str, Any]]) -> list[Page]:
-    """The index of every language; `rows` are the partners-index rows (id, name) the build keeps."""
-    return [_index(site, rows, language) for language in site.languages]
+def search_indexes(site: Site, partners: list[tuple[str, str]]) -> list[Page]:
+    """The index of every language; `partners`: (id, name) of each partner to list, in file order."""
+    return [_index(site, partners, language) for language in site.languages]
 
 
-def _index(site: Site, rows: list[dict[str, Any]], language: str) -> Page:
+def _index(site: Site, partners: list[tuple[str, str]], language: str) -> Page:
     f = Formatter(language)
     # Links are relative to the index's own folder (the language's root): search.js resolves them so.
     link = urls.Linker(urls.HOME, language, site.default, site.config.base_url)
@@ -51,8 +49,8 @@ def _index(site: Site, rows: list[dict[str, Any]], language: str) -> Page:
                            page.id))
     if partners_searchable(site):
         kind = f.gettext(_KINDS[urls.PARTNERS])
-        for r in rows:
-            items.append(_item(kind, r["name"], link.to(urls.partner(r["id"])), "", r["id"]))
+        for pid, name in partners:
+            items.append(_item(kind, name, link.to(urls.partner(pid)), "", pid))
     return Page(urls.output_file(urls.SEARCH_INDEX, language, site.default), None,
                 {"lang": language, "items": items})
 

@@ -212,6 +212,30 @@ def test_changed_today_rebuilds_day_counts(site_copy: SiteCopy, tmp_path: Path) 
     assert tree(out) == tree(clean)
 
 
+def test_a_full_build_made_in_the_spare_drops_a_deleted_partners_files(site_copy: SiteCopy, tmp_path: Path) -> None:
+    """The third build is made in the first one's folder, which still holds every partner's files: a
+    template change (a full build) and a deleted partner at once must leave none of its files there."""
+    out = tmp_path / "site"
+    site_copy.build(out, jobs=1)
+    first = out.resolve().stat().st_ino
+    path = site_copy.content / "partners/adatum-awaiting-contact.yml"
+    path.write_text(path.read_text().replace("\nname: ", "\nname: B ", 1))
+    site_copy.build(out, jobs=1)
+    template = site_copy.templates / "benefit.html"
+    template.write_text(template.read_text().replace('<dl class="facts', '<dl class="facts x'))
+    (site_copy.content / "partners/trey-list-only.yml").unlink()
+
+    result, log = site_copy.build(out, jobs=1)
+    assert result.exit_code == 0 and result.mode == "full", log
+    assert out.resolve().stat().st_ino == first, "not made in the spare build folder"
+    gone = ["partners/trey-list-only", "ko/partners/trey-list-only", "api/partners/trey-list-only.json"]
+    assert [g for g in gone if (out / g).exists()] == []
+    assert result.removed == 5, log  # a page and a feed in each language, and the JSON
+    clean = tmp_path / "clean"
+    site_copy.build(clean, jobs=1)
+    assert tree(out) == tree(clean)
+
+
 def test_a_sequence_of_builds_in_two_build_folders_equals_a_clean_build_each_time(site_copy: SiteCopy,
                                                                                  tmp_path: Path) -> None:
     """Each build after the second is made in the spare folder (the one the live build was made

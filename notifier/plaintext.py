@@ -35,11 +35,12 @@ def wrap(text: str, first: str = "", rest: str = "", columns: int = WIDTH) -> li
     (list bullets, quote marks). A word that does not fit on any line stands alone, unbroken."""
     lines: list[str] = []
     line, used, prefix = "", 0, first
+    room = columns - width(first)  # what the prefix leaves (measured once: this runs for every word of every mail)
     for word in text.split():
-        w = width(word)
-        if line and width(prefix) + used + 1 + w > columns:
+        w = len(word) if word.isascii() else width(word)
+        if line and used + 1 + w > room:
             lines.append(prefix + line)
-            line, used, prefix = "", 0, rest
+            line, used, prefix, room = "", 0, rest, columns - width(rest)
         line, used = (f"{line} {word}", used + 1 + w) if line else (word, w)
     if line or not lines:
         lines.append(prefix + line)

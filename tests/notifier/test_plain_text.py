@@ -121,3 +121,20 @@ def test_long_korean_subjects_and_names_make_encoded_words_of_at_most_75_charact
             assert max(len(line) for line in header.split("\r\n")) <= 78, header
         parsed = email.message_from_string(text_header("Subject", value) + "\r\n", policy=email.policy.default)
         assert str(parsed["Subject"]) == value
+
+
+def test_quoted_and_listed_lines_fit_78_columns_with_their_markers() -> None:
+    """Quote marks, list markers and indents count in a line's 78 columns, on its first line and the others,
+    for Latin and Hangul words alike; no word is lost or reordered."""
+    from notifier.plaintext import html_to_text
+
+    rng = random.Random(13)
+    vocabulary = ["offer", "listing", "keywords", "marketplace", "co-sell", "혜택을", "파트너", "검색어와", "a", "an"]
+    for _ in range(200):
+        items = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(8, 60))) for _ in range(3)]
+        html = (f"<blockquote><blockquote><ul><li>{items[0]}<ol><li>{items[1]}</li></ol></li></ul></blockquote>"
+                f"<p>{items[2]}</p></blockquote>")
+        text = html_to_text(html)
+        assert [line for line in text.splitlines() if width(line) > 78] == [], text
+        marks = {">", "-", "1."}
+        assert [w for w in text.split() if w not in marks] == " ".join(items).split()

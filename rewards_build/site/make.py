@@ -139,8 +139,8 @@ def obsolete_outputs(site: Site, plan: BuildPlan, outputs: list[str]) -> list[st
     before = set(plan.previous.outputs) | {o for pid in plan.previous.scan.ids if pid not in current
                                            for o in partner_outputs(site, pid)}
     before -= {*outputs, urls.MANIFEST}
-    if before:
-        before -= {o for pid in plan.scan.ids for o in partner_outputs(site, pid) if o in before}
+    if before:  # nothing to check on a first build
+        before.difference_update(o for pid in plan.scan.ids for o in partner_outputs(site, pid))
     return sorted(before)
 
 
